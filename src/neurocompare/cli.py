@@ -1,0 +1,230 @@
+"""The ``neurocompare`` command: wires data, pipelines, protocols, records, stats and report.
+
+Bad arguments and bad files end with one ``error:`` line on stderr and exit status 2; results
+already stored are never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from neurocompare import __version__
+from neurocompare._errors import InputError, input_error
+from neurocompare.config import DATA_ROOT_ENV
+from neurocompare.data.registry import DATASETS, parse_dataset_spec
+from neurocompare.pipelines.registry import PIPELINES
+from neurocompare.protocols.registry import PROTOCOLS
+from neurocompare.records.store import ResultStore
+from neurocompare.runner import RunConfig, execute, plan
+from neurocompare.stats.summary import summary_table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Does deep learning beat the traditional method on my neural data? "
+                       "Leakage-free comparisons with statistics and costs.")
+console = Console()
+err_console = Console(stderr=True)
+logger = logging.getLogger("neurocompare")
+
+_CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
+                "scheduler"}
+
+
+def _literal(text: str) -> Any:
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """Read a TOML run configuration (plain data; nothing in it is executed)."""
+    if not path.is_file():
+        raise input_error("--config", "an existing TOML file", str(path))
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise input_error(str(path), "valid TOML", str(exc)) from exc
+    unknown = sorted(set(raw) - _CONFIG_KEYS)
+    if unknown:
+        raise input_error(str(path), f"keys among {sorted(_CONFIG_KEYS)}", unknown)
+    if "datasets" in raw:
+        entries = []
+        for entry in raw["datasets"]:
+            if not isinstance(entry, dict) or "name" not in entry:
+                raise input_error(f"{path}: [[datasets]]", "tables with a 'name' key", entry)
+            params = {k: v for k, v in entry.items() if k != "name"}
+            entries.append((entry["name"], params))
+        raw["datasets"] = entries
+    return raw
+
+
+def _expand_pipelines(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        if name == "all":
+            out += list(PIPELINES)
+        elif name in ("traditional", "deep", "spiking"):
+            out += [n for n, spec in PIPELINES.items() if spec.family == name]
+        else:
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def _print_summary(out: Path) -> None:
+    store = ResultStore(out)
+    if not store.keys():
+        console.print("No results stored yet.")
+        return
+    table = summary_table(store.table())
+    view = Table(title="Accuracy per pipeline (mean over subjects of the fold-averaged score)")
+    for column in ("dataset", "pipeline", "family", "subjects", "mean", "sd", "fit s/fold",
+                   "latency ms"):
+        view.add_column(column, justify="right" if column not in ("dataset", "pipeline",
+                                                                  "family") else "left")
+    for row in table.itertuples():
+        view.add_row(row.dataset, row.pipeline, row.family, str(row.n_subjects),
+                     f"{row.mean:.3f}", "-" if row.sd != row.sd else f"{row.sd:.3f}",
+                     f"{row.fit_time_s:.2f}", f"{row.latency_ms:.2f}")
+    console.print(view)
+
+
+@app.command()
+def run(
+    dataset: Annotated[list[str] | None, typer.Option(
+        "--dataset", "-d", help="Dataset name, or name:key=value,... (repeatable). "
+        "Default: the simulated motor-imagery set.")] = None,
+    pipeline: Annotated[list[str] | None, typer.Option(
+        "--pipeline", "-p", help="Pipeline name (repeatable), or 'all', 'traditional', "
+        "'deep'. Default: a quick set.")] = None,
+    protocol: Annotated[str | None, typer.Option(help="Evaluation protocol.")] = None,
+    protocol_param: Annotated[list[str] | None, typer.Option(
+        "--protocol-param", help="Splitter parameter key=value (repeatable).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for splits and models.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address; work units run there.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
+    data_root: Annotated[Path | None, typer.Option(
+        help=f"Folder of the real datasets (or set {DATA_ROOT_ENV}).")] = None,
+) -> None:
+    """Run a comparison and store one result row per (pipeline, fold)."""
+    values = _read_config(config) if config else {}
+    if dataset:
+        values["datasets"] = [parse_dataset_spec(spec) for spec in dataset]
+    if pipeline:
+        values["pipelines"] = pipeline
+    if "pipelines" in values:
+        values["pipelines"] = _expand_pipelines(list(values["pipelines"]))
+    if protocol_param:
+        params = {}
+        for item in protocol_param:
+            key, eq, value = item.partition("=")
+            if not eq:
+                raise input_error("--protocol-param", "key=value", item)
+            params[key] = _literal(value)
+        values["protocol_params"] = params
+    for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
+                       ("scheduler", scheduler)):
+        if value is not None:
+            values[key] = value
+    if data_root is not None:
+        os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
+    cfg = RunConfig(**values)
+    start = time.perf_counter()
+    units = plan(cfg)
+    console.print(f"neurocompare {__version__}: {len(units)} work units, "
+                  f"{len(cfg.pipelines)} pipelines, protocol {cfg.protocol}, seed {cfg.seed}")
+    errors: list[str] = []
+    computed = skipped = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console, transient=False) as progress:
+        task = progress.add_task("work units", total=len(units))
+
+        def done(report) -> None:
+            nonlocal computed, skipped
+            computed += report.computed
+            skipped += report.skipped
+            errors.extend(report.errors)
+            progress.update(task, advance=1, description=report.label)
+
+        execute(units, jobs=cfg.jobs, scheduler=cfg.scheduler, on_done=done)
+    _print_summary(Path(cfg.out))
+    console.print(f"{computed} results computed, {skipped} already stored, "
+                  f"{len(errors)} failed, in {time.perf_counter() - start:.1f} s")
+    for message in errors[:10]:
+        err_console.print(f"failed: {message}")
+    console.print(f"Results: {ResultStore(cfg.out).folder.resolve()} "
+                  f"(query with DuckDB: read_parquet('{ResultStore(cfg.out).folder}/*.parquet'))")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def summary(out: Annotated[Path, typer.Argument(help="Output folder of a run.")]) -> None:
+    """Print the summary table of a stored run."""
+    if not ResultStore(out).folder.is_dir():
+        raise input_error("OUT", "the output folder of a run (with a results/ folder)", str(out))
+    _print_summary(out)
+
+
+@app.command()
+def datasets() -> None:
+    """List the registered datasets and loaders."""
+    view = Table(title="Datasets")
+    for column in ("name", "kind", "description"):
+        view.add_column(column)
+    for name, cls in DATASETS.items():
+        view.add_row(name, cls.kind, cls.description)
+    console.print(view)
+
+
+@app.command()
+def pipelines() -> None:
+    """List the registered pipelines with their family."""
+    view = Table(title="Pipelines")
+    for column in ("name", "family", "data", "description"):
+        view.add_column(column)
+    for name, spec in PIPELINES.items():
+        view.add_row(name, spec.family, ",".join(spec.kinds), spec.description)
+    console.print(view)
+
+
+@app.command()
+def protocols() -> None:
+    """List the evaluation protocols."""
+    view = Table(title="Protocols")
+    view.add_column("name")
+    view.add_column("description")
+    for name, spec in PROTOCOLS.items():
+        view.add_row(name, spec.description)
+    console.print(view)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                                help="Log progress details.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    """Console entry point: user-input errors become one line and exit status 2."""
+    try:
+        app()
+    except InputError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)

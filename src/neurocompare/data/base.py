@@ -1,0 +1,148 @@
+"""The dataset base class: declare metadata once, implement one loading method.
+
+A dataset is a small dataclass whose fields are its parameters (paths, epoching window,
+filters). Constructing it does no work. Subclasses implement
+
+* :meth:`Dataset.subjects` -- the subject identifiers available, and
+* :meth:`Dataset._load_subject` -- the data of one subject as :class:`NeuralData`,
+
+and the base class validates what they return (:func:`validate_data`) so that every
+loader fails the same way on bad structure. Data of one subject is loadable on its own,
+which lets the runner stream subject by subject with flat memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neurocompare._errors import input_error
+from neurocompare.data.containers import NeuralData, concat_data, validate_data
+
+__all__ = ["Dataset", "labels_to_codes"]
+
+logger = logging.getLogger(__name__)
+
+
+class Dataset(ABC):
+    """Base class of every dataset and loader.
+
+    Class attributes
+    ----------------
+    name : str
+        Registry name (``neurocompare datasets`` lists it).
+    kind : str
+        One of :data:`~neurocompare.data.containers.DATA_KINDS`.
+    description : str
+        One line for listings.
+    scope_note : str
+        Caveats that matter for splitting (e.g. no subject ids), shown in the docs.
+    """
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "epochs"
+    description: ClassVar[str] = ""
+    scope_note: ClassVar[str] = ""
+
+    # -- to implement ------------------------------------------------------------------
+    @abstractmethod
+    def subjects(self) -> list[Any]:
+        """Return the identifiers of the subjects this dataset holds."""
+
+    @abstractmethod
+    def _load_subject(self, subject: Any) -> NeuralData:
+        """Load the data of one subject (validated by :meth:`load_subject`)."""
+
+    # -- provided ----------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """Return the dataset's parameters (its dataclass fields) as a dict."""
+        if dataclasses.is_dataclass(self):
+            return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {}
+
+    def fingerprint(self) -> str:
+        """Return a short stable hash of the dataset's name and parameters."""
+        text = json.dumps({"name": self.name, **self.get_params()}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def files(self, subject: Any) -> list[Path]:
+        """Return the files read for ``subject`` (for provenance checksums); may be empty."""
+        return []
+
+    def load_subject(self, subject: Any) -> NeuralData:
+        """Load and validate the data of one subject.
+
+        Parameters
+        ----------
+        subject : Any
+            One of :meth:`subjects`.
+
+        Returns
+        -------
+        NeuralData
+            Samples of that subject only; ``metadata["subject"]`` equals ``subject``.
+        """
+        available = self.subjects()
+        if subject not in available:
+            shown = available if len(available) <= 20 else [*available[:20], "..."]
+            raise input_error(f"{self.name}: subject", f"one of {shown}", subject)
+        data = self._load_subject(subject)
+        validate_data(data, source=f"{self.name} subject {subject}")
+        if not (data.metadata["subject"] == subject).all():
+            raise input_error(f"{self.name}: metadata subject", repr(subject),
+                              data.metadata["subject"].unique().tolist())
+        logger.debug("loaded %s subject %s: %d samples", self.name, subject, len(data))
+        return data
+
+    def iter_subjects(self, subjects: Sequence[Any] | None = None) -> Iterator[NeuralData]:
+        """Yield the data of each subject in turn (memory holds one subject at a time)."""
+        for subject in self.subjects() if subjects is None else subjects:
+            yield self.load_subject(subject)
+
+    def load(self, subjects: Sequence[Any] | None = None) -> NeuralData:
+        """Load and concatenate several subjects (all by default)."""
+        return concat_data(list(self.iter_subjects(subjects)))
+
+    def describe(self) -> dict[str, Any]:
+        """Return a JSON-serialisable summary: name, kind, parameters and subjects."""
+        subjects = self.subjects()
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "params": {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+                       for k, v in self.get_params().items()},
+            "n_subjects": len(subjects),
+            "subjects": [str(s) for s in subjects],
+        }
+
+
+def labels_to_codes(labels: Sequence[Any], class_names: Sequence[str], source: str) -> np.ndarray:
+    """Map label names to integer codes in the order of ``class_names``.
+
+    Parameters
+    ----------
+    labels : sequence
+        One label name per sample.
+    class_names : sequence of str
+        Declared classes; ``class_names[i]`` gets code ``i``.
+    source : str
+        File or dataset named in the error if a label is not declared.
+
+    Returns
+    -------
+    ndarray of int, shape (n_samples,)
+    """
+    lookup = {name: i for i, name in enumerate(class_names)}
+    unknown = sorted({str(label) for label in labels} - set(lookup))
+    if unknown:
+        raise input_error(f"{source}: labels", f"one of {list(class_names)}", unknown)
+    return np.array([lookup[str(label)] for label in labels], dtype=np.int64)

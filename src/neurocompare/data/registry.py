@@ -1,0 +1,83 @@
+"""The explicit dataset registry: name -> dataset class.
+
+Every dataset class declares its name, kind and description; :func:`make_dataset` builds
+one from a name and parameters. Nothing is discovered by scanning modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import Any
+
+from neurocompare._errors import input_error
+from neurocompare.data.arrays import ArrayDataset
+from neurocompare.data.base import Dataset
+from neurocompare.data.bids import BIDSEEG
+from neurocompare.data.bonn import BonnEpilepsy
+from neurocompare.data.files import EEGFiles
+from neurocompare.data.moabb_adapter import MOABBDataset
+from neurocompare.data.physionet import PhysionetMI
+from neurocompare.data.simulated import SimulatedMotorImagery
+from neurocompare.data.ssvep import SSVEPExoskeleton
+
+__all__ = ["DATASETS", "DEFAULT_DATASET", "make_dataset", "parse_dataset_spec"]
+
+_CLASSES: list[type[Dataset]] = [
+    SimulatedMotorImagery,
+    SSVEPExoskeleton,
+    BonnEpilepsy,
+    EEGFiles,
+    PhysionetMI,
+    BIDSEEG,
+    MOABBDataset,
+    ArrayDataset,
+]
+
+#: name -> dataset class, in listing order.
+DATASETS: dict[str, type[Dataset]] = {cls.name: cls for cls in _CLASSES}
+DEFAULT_DATASET = SimulatedMotorImagery.name
+
+
+def make_dataset(name: str, **params: Any) -> Dataset:
+    """Build the dataset registered as ``name`` with ``params``.
+
+    Raises
+    ------
+    InputError
+        Unknown name (the message lists the valid ones) or unknown parameter.
+    """
+    if name not in DATASETS:
+        raise input_error("dataset", f"one of {list(DATASETS)}", name,
+                          hint="Run `neurocompare datasets` to list them.")
+    cls = DATASETS[name]
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(params) - fields)
+    if unknown:
+        raise input_error(f"dataset {name!r} parameters", f"some of {sorted(fields)}", unknown)
+    return cls(**params)
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_dataset_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """Parse ``"name"`` or ``"name:key=value,key=value"`` (values as Python literals).
+
+    Examples
+    --------
+    >>> parse_dataset_spec("bonn-epilepsy:sets='ABCDE'")
+    ('bonn-epilepsy', {'sets': 'ABCDE'})
+    """
+    name, _, rest = spec.partition(":")
+    params: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise input_error("dataset", "name:key=value,key=value", spec)
+        params[key.strip()] = _literal(value.strip())
+    return name.strip(), params

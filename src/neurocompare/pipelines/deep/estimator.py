@@ -1,0 +1,259 @@
+"""A scikit-learn classifier around any PyTorch network of :mod:`.modules`.
+
+Deep and traditional pipelines share one evaluation path because every deep model is a plain
+scikit-learn estimator. The signal-shape contract (n_chans, n_times, sfreq, n_outputs) is
+inferred from the data at fit time. Everything the network learns comes from the training
+fold it is given:
+
+* per-channel standardisation statistics are computed on the training fold;
+* early stopping monitors a validation split carved (stratified, seeded) from the training
+  fold only -- never from the test fold;
+* the best weights (lowest validation loss) are restored at the end.
+
+Seeds are fixed through ``random_state`` without touching the global torch RNG, and the
+torch thread count can be limited (``n_threads``) so that parallel folds do not oversubscribe.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from torch import nn
+
+from neurocompare._errors import input_error
+from neurocompare.pipelines._checks import as_epochs
+from neurocompare.pipelines.deep.modules import MODULES, build_module
+
+__all__ = ["DeepClassifier", "resolve_device"]
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(device: str) -> torch.device:
+    """Map ``"auto"`` to CUDA when available, else CPU; pass other names through."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list[torch.Tensor]:
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    return list(torch.split(order, batch_size))
+
+
+class DeepClassifier(ClassifierMixin, BaseEstimator):
+    """Train a PyTorch EEG network with early stopping inside the training fold.
+
+    Parameters
+    ----------
+    model : str
+        Network name, one of :data:`neurocompare.pipelines.deep.modules.MODULES`.
+    sfreq : float, optional
+        Sampling rate in Hz; models use it to size their temporal kernels.
+    model_params : mapping, optional
+        Extra keyword arguments for the network builder.
+    max_epochs : int
+        Upper bound on training epochs.
+    batch_size : int
+        Mini-batch size.
+    lr : float
+        AdamW learning rate.
+    weight_decay : float
+        AdamW weight decay.
+    valid_size : float
+        Fraction of the training fold held out for early stopping (0 disables it and trains
+        ``max_epochs`` epochs).
+    patience : int
+        Epochs without validation-loss improvement before stopping.
+    standardize : bool
+        z-score each channel with training-fold mean and standard deviation.
+    device : str
+        ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
+    random_state : int
+        Seed for weight initialisation, the validation split and batch order.
+    n_threads : int, optional
+        Torch intra-op threads during fit/predict (default: leave as is).
+
+    Attributes
+    ----------
+    classes_ : ndarray, shape (n_classes,)
+    module_ : torch.nn.Module
+        The trained network (on CPU after fit).
+    history_ : list of dict
+        Per-epoch ``train_loss``, ``valid_loss``, ``valid_accuracy``, ``seconds``.
+    best_epoch_ : int
+        Epoch (1-based) whose weights were kept.
+    n_epochs_ : int
+        Epochs actually run.
+    mean_, scale_ : ndarray, shape (n_channels, 1)
+        Training-fold standardisation statistics.
+    n_params_ : int
+        Trainable parameters.
+    """
+
+    def __init__(self, model: str = "shallow", sfreq: float | None = None,
+                 model_params: Mapping[str, Any] | None = None, max_epochs: int = 100,
+                 batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
+                 valid_size: float = 0.2, patience: int = 15, standardize: bool = True,
+                 device: str = "auto", random_state: int = 0, n_threads: int | None = None):
+        self.model = model
+        self.sfreq = sfreq
+        self.model_params = model_params
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.valid_size = valid_size
+        self.patience = patience
+        self.standardize = standardize
+        self.device = device
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    # -- validation ----------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        if self.model not in MODULES:
+            raise input_error("model", f"one of {sorted(MODULES)}", self.model)
+        for name in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise input_error(name, "a positive integer", value)
+        if not 0 <= self.valid_size < 1:
+            raise input_error("valid_size", "a fraction in [0, 1)", self.valid_size)
+        if not self.lr > 0:
+            raise input_error("lr", "a positive learning rate", self.lr)
+        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
+            raise input_error("device", "'auto', 'cpu' or 'cuda[:i]'", self.device)
+
+    # -- fit -------------------------------------------------------------------------------
+    def fit(self, X, y):
+        """Train on ``X`` (the training fold), early-stopping on a split of it.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_trials, n_channels, n_times)
+        y : array-like, shape (n_trials,)
+        """
+        self._validate_params()
+        X = as_epochs(self, X, reset=True, dtype=np.float32)
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(X):
+            raise ValueError(f"y: expected {len(X)} labels (one per trial), got {len(y)}")
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"Classifier can't train when only one class is present: "
+                             f"{self.classes_.tolist()}")
+        self.mean_ = X.mean(axis=(0, 2))[:, None] if self.standardize \
+            else np.zeros((X.shape[1], 1), np.float32)
+        self.scale_ = X.std(axis=(0, 2))[:, None] if self.standardize \
+            else np.ones((X.shape[1], 1), np.float32)
+        self.scale_ = np.where(self.scale_ > 0, self.scale_, 1.0).astype(np.float32)
+        X = (X - self.mean_) / self.scale_
+        train_idx, valid_idx = self._split(codes)
+        device = resolve_device(self.device)
+        threads = torch.get_num_threads()
+        if self.n_threads:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(self.random_state)
+                self._train(X, codes, train_idx, valid_idx, device)
+        finally:
+            torch.set_num_threads(threads)
+        return self
+
+    def _split(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        index = np.arange(len(codes))
+        n_valid = round(self.valid_size * len(codes))
+        if self.valid_size == 0 or n_valid < len(self.classes_) or len(codes) - n_valid < 2:
+            return index, index[:0]
+        counts = np.bincount(codes)
+        stratify = codes if counts.min() >= 2 else None
+        return train_test_split(index, test_size=n_valid, stratify=stratify,
+                                random_state=self.random_state)
+
+    def _train(self, X: np.ndarray, codes: np.ndarray, train_idx: np.ndarray,
+               valid_idx: np.ndarray, device: torch.device) -> None:
+        module = build_module(self.model, n_chans=X.shape[1], n_times=X.shape[2],
+                              n_outputs=len(self.classes_), sfreq=self.sfreq,
+                              **dict(self.model_params or {})).to(device)
+        optimizer = torch.optim.AdamW(module.parameters(), lr=self.lr,
+                                      weight_decay=self.weight_decay)
+        loss_fn = nn.CrossEntropyLoss()
+        Xt = torch.as_tensor(X, device=device)
+        yt = torch.as_tensor(codes, dtype=torch.long, device=device)
+        generator = torch.Generator().manual_seed(self.random_state)
+        self.history_, best_loss, best_state, self.best_epoch_, waited = [], np.inf, None, 0, 0
+        for epoch in range(1, self.max_epochs + 1):
+            start = time.perf_counter()
+            module.train()
+            total = 0.0
+            for batch in _batches(len(train_idx), self.batch_size, generator):
+                idx = torch.as_tensor(train_idx[batch.numpy()], device=device)
+                if len(idx) < 2 and len(train_idx) >= 2:
+                    continue  # batch norm cannot train on a single sample
+                optimizer.zero_grad()
+                loss = loss_fn(module(Xt[idx]), yt[idx])
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(idx)
+            record = {"epoch": epoch, "train_loss": total / len(train_idx)}
+            if len(valid_idx):
+                logits = self._logits(module, Xt[torch.as_tensor(valid_idx, device=device)])
+                valid_loss = float(loss_fn(logits, yt[torch.as_tensor(valid_idx,
+                                                                      device=device)]))
+                record["valid_loss"] = valid_loss
+                record["valid_accuracy"] = float(
+                    (logits.argmax(1).cpu().numpy() == codes[valid_idx]).mean())
+                if valid_loss < best_loss - 1e-6:
+                    best_loss, waited, self.best_epoch_ = valid_loss, 0, epoch
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    waited += 1
+            else:
+                self.best_epoch_ = epoch
+            record["seconds"] = time.perf_counter() - start
+            self.history_.append(record)
+            if len(valid_idx) and waited >= self.patience:
+                break
+        if best_state is not None:
+            module.load_state_dict(best_state)
+        self.n_epochs_ = len(self.history_)
+        self.module_ = module.cpu().eval()
+        self.n_params_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        logger.debug("%s: %d epochs, best %d", self.model, self.n_epochs_, self.best_epoch_)
+
+    def _logits(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:
+        module.eval()
+        with torch.no_grad():
+            return torch.cat([module(X[i:i + 256]) for i in range(0, len(X), 256)])
+
+    # -- predict ---------------------------------------------------------------------------
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_trials, n_classes), columns ordered as ``classes_``."""
+        check_is_fitted(self)
+        X = as_epochs(self, X, reset=False, dtype=np.float32)
+        X = (X - self.mean_) / self.scale_
+        threads = torch.get_num_threads()
+        if self.n_threads:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            logits = self._logits(self.module_, torch.as_tensor(X))
+        finally:
+            torch.set_num_threads(threads)
+        return torch.softmax(logits, dim=1).numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class per trial, shape (n_trials,)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

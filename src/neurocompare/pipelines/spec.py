@@ -1,0 +1,62 @@
+"""What a registered pipeline is: :class:`PipelineSpec`, plus helpers to build pipelines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+
+from neurocompare.data.containers import SignalInfo
+from neurocompare.pipelines._steps import PickChannels
+
+__all__ = ["FAMILIES", "PipelineSpec", "picked", "signal_picks"]
+
+FAMILIES = ("traditional", "deep", "spiking")
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """How to build one registered pipeline.
+
+    Attributes
+    ----------
+    name : str
+    family : {"traditional", "deep", "spiking"}
+    description : str
+    build : callable
+        ``build(info) -> estimator``; receives the data's :class:`SignalInfo`.
+    kinds : tuple of str
+        Data kinds accepted.
+    requires : tuple of str
+        Keys that must be present in ``info.extra`` (e.g. ``"stim_freqs"`` for CCA).
+    """
+
+    name: str
+    family: str
+    description: str
+    build: Callable[[SignalInfo], BaseEstimator]
+    kinds: tuple[str, ...] = ("epochs",)
+    requires: tuple[str, ...] = ()
+
+    def applicable(self, info: SignalInfo) -> str:
+        """Return ``""`` if the pipeline can run on data described by ``info``, else why not."""
+        if info.kind not in self.kinds:
+            return f"needs {' or '.join(self.kinds)} data, dataset has {info.kind}"
+        if info.task != "classification":
+            return "classification pipeline, dataset task is " + info.task
+        missing = [key for key in self.requires if key not in info.extra]
+        return f"needs {', '.join(missing)} in the dataset info" if missing else ""
+
+
+def signal_picks(info: SignalInfo) -> list[int] | None:
+    """Channels a generic pipeline should use: the first channel group if the dataset stacks
+    filter-bank copies of its channels (``info.extra["channel_groups"]``), else all."""
+    groups = info.extra.get("channel_groups")
+    return list(next(iter(groups.values()))) if groups else None
+
+
+def picked(info: SignalInfo, *steps: tuple[str, BaseEstimator]) -> Pipeline:
+    """A Pipeline that first keeps :func:`signal_picks` channels, then runs ``steps``."""
+    return Pipeline([("picks", PickChannels(signal_picks(info))), *steps])

@@ -1,0 +1,192 @@
+"""Run pipelines on one fold and return tidy result rows (no storage here).
+
+Features shared by several pipelines are computed once per fold: when two pipelines start
+with the same transformer steps (same classes, same parameters), the fitted prefix and its
+train/test outputs are reused. Each pipeline's recorded fit time still includes the shared
+prefix's cost (as measured when it was computed), so cost comparisons stay honest while the
+wall time is saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+
+from neurocompare.data.containers import NeuralData
+from neurocompare.protocols.cost import Cost, measure
+from neurocompare.protocols.metrics import classification_metrics
+from neurocompare.protocols.splitters import Fold
+
+__all__ = ["FoldCache", "count_parameters", "evaluate_fold", "fit_predict"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Prefix:
+    steps: list[tuple[str, BaseEstimator]]
+    train: Any
+    test: Any
+    fit_cost: Cost
+    transform_cost: Cost
+
+
+def _add(a: Cost, b: Cost) -> Cost:
+    return Cost(a.wall_s + b.wall_s, a.cpu_s + b.cpu_s, max(a.peak_mem_mb, b.peak_mem_mb))
+
+
+@dataclass
+class FoldCache:
+    """Fitted pipeline prefixes of one fold, keyed by the steps' classes and parameters."""
+
+    entries: dict[str, _Prefix] = field(default_factory=dict)
+    hits: int = 0
+
+
+def _step_key(steps: list[tuple[str, BaseEstimator]]) -> str:
+    return joblib.hash([(type(s).__qualname__, s.get_params(deep=True)) for _, s in steps])
+
+
+def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache) -> _Prefix:
+    """Fit the transformer steps of ``pipeline`` reusing the longest cached prefix."""
+    steps = list(pipeline.steps[:-1])
+    done = _Prefix([], X_train, X_test, Cost(), Cost())
+    for k in range(len(steps), 0, -1):
+        hit = cache.entries.get(_step_key(steps[:k]))
+        if hit is not None:
+            done, cache.hits = hit, cache.hits + 1
+            break
+    for k in range(len(done.steps), len(steps)):
+        name, step = steps[k]
+        with measure() as fit_cost:
+            train = step.fit_transform(done.train, y_train)
+        with measure() as transform_cost:
+            test = step.transform(done.test)
+        done = _Prefix([*done.steps, (name, step)], train, test,
+                       _add(done.fit_cost, fit_cost), _add(done.transform_cost, transform_cost))
+        cache.entries[_step_key(steps[: k + 1])] = done
+    return done
+
+
+def count_parameters(estimator: BaseEstimator) -> int:
+    """Trainable parameters of the torch modules inside a fitted estimator (0 if none)."""
+    estimators = [s for _, s in estimator.steps] if isinstance(estimator, Pipeline) \
+        else [estimator]
+    total = 0
+    for est in estimators:
+        module = getattr(est, "module_", None)
+        if module is not None:
+            total += sum(p.numel() for p in module.parameters() if p.requires_grad)
+    return total
+
+
+def _scores(estimator, X) -> np.ndarray | None:
+    if hasattr(estimator, "predict_proba"):
+        try:
+            return np.asarray(estimator.predict_proba(X))
+        except (AttributeError, NotImplementedError):
+            pass
+    if hasattr(estimator, "decision_function"):
+        scores = np.asarray(estimator.decision_function(X))
+        return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
+    return None
+
+
+def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
+                cache: FoldCache | None = None) -> dict[str, Any]:
+    """Fit ``estimator`` on the training fold and predict the test fold, measuring cost.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        Unfitted (it is fitted in place).
+    X_train, y_train, X_test : array-like
+    cache : FoldCache, optional
+        Prefix cache of this fold (pipelines only).
+
+    Returns
+    -------
+    dict
+        ``estimator`` (fitted), ``y_pred``, ``scores`` (class scores or None) and costs:
+        ``fit_time_s``, ``fit_cpu_s``, ``predict_time_s``, ``latency_ms`` (median single-trial
+        prediction time over up to 5 trials), ``peak_mem_mb``, ``n_params``.
+    """
+    if isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1:
+        prefix = _fit_prefix(estimator, X_train, y_train, X_test, cache)
+        final_name, final = estimator.steps[-1]
+        with measure() as final_cost:
+            final.fit(prefix.train, y_train)
+        estimator.steps[:] = [*prefix.steps, (final_name, final)]
+        fit = _add(prefix.fit_cost, final_cost)
+        with measure() as pred_cost:
+            y_pred = final.predict(prefix.test)
+        scores = _scores(final, prefix.test)
+        pred_cost = _add(prefix.transform_cost, pred_cost)
+    else:
+        with measure() as fit:
+            estimator.fit(X_train, y_train)
+        with measure() as pred_cost:
+            y_pred = estimator.predict(X_test)
+        scores = _scores(estimator, X_test)
+    latencies = []
+    for i in range(min(5, len(X_test))):
+        with measure(interval=1.0) as one:
+            estimator.predict(X_test[i:i + 1])
+        latencies.append(one.wall_s)
+    return {
+        "estimator": estimator,
+        "y_pred": np.asarray(y_pred),
+        "scores": scores,
+        "fit_time_s": fit.wall_s,
+        "fit_cpu_s": fit.cpu_s,
+        "predict_time_s": pred_cost.wall_s,
+        "latency_ms": 1000 * float(np.median(latencies)) if latencies else float("nan"),
+        "peak_mem_mb": max(fit.peak_mem_mb, pred_cost.peak_mem_mb),
+        "n_params": count_parameters(estimator),
+    }
+
+
+def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold: Fold,
+                  cache: FoldCache | None = None) -> dict[str, dict[str, Any]]:
+    """Evaluate several unfitted pipelines on one fold.
+
+    Parameters
+    ----------
+    pipelines : mapping of str to BaseEstimator
+        Name -> unfitted estimator (each is fitted in place).
+    data : NeuralData
+        The data the fold's row positions refer to.
+    fold : Fold
+    cache : FoldCache, optional
+        Shared-prefix cache; a fresh one is made when omitted.
+
+    Returns
+    -------
+    dict of str to dict
+        Per pipeline: the fold metrics (:func:`classification_metrics`) merged with the costs of
+        :func:`fit_predict`, plus ``n_train``, ``n_test``, ``fold``, ``fold_digest``,
+        ``subject``, ``session``; the fitted estimator and predictions under ``estimator`` and
+        ``y_pred``.
+    """
+    cache = FoldCache() if cache is None else cache
+    X_train, y_train = data.X[fold.train], data.y[fold.train]
+    X_test, y_test = data.X[fold.test], data.y[fold.test]
+    results = {}
+    for name, estimator in pipelines.items():
+        out = fit_predict(estimator, X_train, y_train, X_test, cache)
+        scores = out["scores"]
+        if scores is not None and scores.shape[1] != data.info.n_classes:
+            scores = None  # a training fold missed a class; AUC is undefined
+        metrics = classification_metrics(y_test, out["y_pred"], scores, data.info.n_classes)
+        results[name] = {**metrics, **out, "n_train": len(fold.train), "n_test": len(fold.test),
+                         "fold": fold.id, "fold_digest": fold.digest, "subject": fold.subject,
+                         "session": fold.session}
+        logger.debug("%s %s: accuracy %.3f", fold.id, name, metrics["accuracy"])
+    return results

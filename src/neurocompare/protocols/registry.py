@@ -1,0 +1,64 @@
+"""The explicit protocol registry: name -> splitter factory, with a line of description."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from neurocompare._errors import input_error
+from neurocompare.protocols.splitters import (
+    BlockedKFold,
+    Chronological,
+    CrossSession,
+    CrossSubject,
+    GroupedSubjectKFold,
+    Splitter,
+    WithinSession,
+)
+
+__all__ = ["PROTOCOLS", "ProtocolSpec", "make_splitter"]
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """A named protocol: ``build(seed, **params)`` returns its splitter."""
+
+    name: str
+    description: str
+    build: Callable[..., Splitter]
+
+
+_SPECS = [
+    ProtocolSpec("within-session",
+                 "stratified 5-fold inside each subject and session (MOABB within-session)",
+                 lambda seed, **kw: WithinSession(**({"random_state": seed} | kw))),
+    ProtocolSpec("repeated-within-session",
+                 "stratified 5-fold inside each session, repeated 3 times with new shuffles",
+                 lambda seed, **kw: WithinSession(**({"n_repeats": 3, "random_state": seed}
+                                                     | kw))),
+    ProtocolSpec("blocked", "5 contiguous blocks in time order inside each session (no shuffle)",
+                 lambda seed, **kw: BlockedKFold(**kw)),
+    ProtocolSpec("chronological",
+                 "forward chaining inside each session: train on earlier trials, test on later",
+                 lambda seed, **kw: Chronological(**kw)),
+    ProtocolSpec("cross-session", "leave one session out, within each subject",
+                 lambda seed, **kw: CrossSession(**kw)),
+    ProtocolSpec("cross-subject", "leave one subject out",
+                 lambda seed, **kw: CrossSubject(**kw)),
+    ProtocolSpec("grouped-subject-kfold", "5-fold over subjects (each subject in one fold)",
+                 lambda seed, **kw: GroupedSubjectKFold(**kw)),
+]
+
+PROTOCOLS: dict[str, ProtocolSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def make_splitter(name: str, seed: int = 42, **params: Any) -> Splitter:
+    """Build the splitter of protocol ``name`` (the error lists the valid names)."""
+    if name not in PROTOCOLS:
+        raise input_error("protocol", f"one of {list(PROTOCOLS)}", name)
+    try:
+        return PROTOCOLS[name].build(seed, **params)
+    except TypeError as exc:
+        raise input_error(f"protocol {name!r} parameters", "parameters it accepts",
+                          params, hint=str(exc)) from exc

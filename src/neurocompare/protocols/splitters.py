@@ -1,0 +1,274 @@
+"""Evaluation protocols as cross-validators over a metadata table.
+
+Each splitter's ``split(metadata, y)`` yields ``(train, test)`` arrays of row positions, like
+a scikit-learn cross-validator whose ``X`` is the metadata DataFrame (columns ``subject``,
+``session``, ``run``, optionally ``onset``). :meth:`Splitter.folds` also yields a
+:class:`Fold` carrying a stable fold id and the scope (subject, session) it tests, so every
+pipeline sees exactly the same folds and the results record which.
+
+``scope`` tells the runner what data a splitter needs: ``"subject"`` protocols split each
+subject's data on its own (the runner can load one subject at a time); ``"dataset"``
+protocols need every subject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from neurocompare._errors import input_error
+
+__all__ = [
+    "BlockedKFold",
+    "Chronological",
+    "CrossSession",
+    "CrossSubject",
+    "Fold",
+    "GroupedSubjectKFold",
+    "Splitter",
+    "WithinSession",
+]
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train/test split.
+
+    Attributes
+    ----------
+    id : str
+        Stable, human-readable id, e.g. ``"subject=3/session=0/fold=2"``.
+    train, test : ndarray of int
+        Row positions in the metadata table.
+    subject, session : str
+        What the test set covers (``"*"`` when several).
+    digest : str
+        Hash of the test rows' (subject, session, run, position) keys; equal digests mean
+        identical test sets.
+    """
+
+    id: str
+    train: np.ndarray
+    test: np.ndarray
+    subject: str
+    session: str
+    digest: str
+
+
+def _digest(metadata: pd.DataFrame, rows: np.ndarray) -> str:
+    keys = metadata.iloc[rows][["subject", "session", "run"]].astype(str).agg("/".join, axis=1)
+    text = "|".join(f"{k}#{r}" for k, r in zip(keys, rows, strict=True))
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _label(values: pd.Series) -> str:
+    unique = values.astype(str).unique()
+    return unique[0] if len(unique) == 1 else "*"
+
+
+def _check_metadata(metadata: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    if not isinstance(metadata, pd.DataFrame):
+        raise input_error("metadata", "a pandas DataFrame", type(metadata).__name__)
+    missing = [c for c in columns if c not in metadata.columns]
+    if missing:
+        raise input_error("metadata", f"columns {list(columns)}", f"missing {missing}")
+
+
+class Splitter:
+    """Base class: subclasses implement ``_folds(metadata, y)`` yielding (id, train, test)."""
+
+    scope = "subject"
+    columns: tuple[str, ...] = ("subject", "session")
+
+    def _folds(self, metadata: pd.DataFrame, y: np.ndarray
+               ) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        raise NotImplementedError
+
+    def folds(self, metadata: pd.DataFrame, y) -> Iterator[Fold]:
+        """Yield :class:`Fold` objects over the rows of ``metadata``."""
+        _check_metadata(metadata, self.columns)
+        y = np.asarray(y)
+        if len(y) != len(metadata):
+            raise input_error("y", f"{len(metadata)} labels (one per metadata row)", len(y))
+        for fold_id, train, test in self._folds(metadata.reset_index(drop=True), y):
+            test_meta = metadata.iloc[test]
+            yield Fold(fold_id, np.sort(train), np.sort(test), _label(test_meta["subject"]),
+                       _label(test_meta["session"]), _digest(metadata, np.sort(test)))
+
+    def split(self, metadata: pd.DataFrame, y=None, groups=None
+              ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train, test)`` row positions (scikit-learn cross-validator protocol)."""
+        for fold in self.folds(metadata, y):
+            yield fold.train, fold.test
+
+    def get_n_splits(self, metadata: pd.DataFrame | None = None, y=None, groups=None) -> int:
+        """Number of folds for ``metadata``."""
+        if metadata is None:
+            raise input_error("metadata", "the metadata table to count folds over", None)
+        return sum(1 for _ in self.folds(metadata, np.zeros(len(metadata))))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+
+def _groups(metadata: pd.DataFrame, by: list[str]) -> Iterator[tuple[tuple, np.ndarray]]:
+    for key, frame in metadata.groupby(by, sort=True, observed=True):
+        yield key, frame.index.to_numpy()
+
+
+class WithinSession(Splitter):
+    """Stratified k-fold inside each (subject, session), as MOABB's within-session evaluation.
+
+    Parameters
+    ----------
+    n_splits : int
+        Folds per session.
+    n_repeats : int
+        Repetitions with different shuffles (repeated k-fold when > 1).
+    shuffle : bool
+        Shuffle before splitting (when False, folds follow trial order).
+    random_state : int
+        Seed of the shuffles.
+    """
+
+    def __init__(self, n_splits: int = 5, n_repeats: int = 1, shuffle: bool = True,
+                 random_state: int = 42):
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def _folds(self, metadata, y):
+        if not isinstance(self.n_splits, int) or self.n_splits < 2:
+            raise input_error("n_splits", "an integer >= 2", self.n_splits)
+        for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            counts = np.bincount(np.unique(y[rows], return_inverse=True)[1])
+            if counts.min() < self.n_splits:
+                raise input_error(f"subject {subject} session {session}",
+                                  f"at least n_splits={self.n_splits} trials per class",
+                                  f"class counts {counts.tolist()}")
+            for repeat in range(self.n_repeats):
+                seed = None if not self.shuffle else self.random_state + repeat
+                cv = StratifiedKFold(self.n_splits, shuffle=self.shuffle, random_state=seed)
+                for k, (train, test) in enumerate(cv.split(rows, y[rows])):
+                    tag = f"/repeat={repeat}" if self.n_repeats > 1 else ""
+                    yield (f"subject={subject}/session={session}{tag}/fold={k}",
+                           rows[train], rows[test])
+
+
+class BlockedKFold(Splitter):
+    """Contiguous blocks in time order inside each (subject, session); no shuffling.
+
+    The honest check for time-ordered data: neighbouring trials (which share slow drifts)
+    stay on the same side of the split. Rows are ordered by ``onset`` when present, else by
+    their order in the table.
+
+    Parameters
+    ----------
+    n_splits : int
+        Blocks per session; each block is the test set once.
+    """
+
+    def __init__(self, n_splits: int = 5):
+        self.n_splits = n_splits
+
+    def _folds(self, metadata, y):
+        if not isinstance(self.n_splits, int) or self.n_splits < 2:
+            raise input_error("n_splits", "an integer >= 2", self.n_splits)
+        for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            if "onset" in metadata.columns:
+                rows = rows[np.argsort(metadata.loc[rows, "onset"].to_numpy(), kind="stable")]
+            for k, test in enumerate(np.array_split(rows, self.n_splits)):
+                yield (f"subject={subject}/session={session}/block={k}",
+                       np.setdiff1d(rows, test), test)
+
+
+class Chronological(Splitter):
+    """Forward chaining inside each (subject, session): train on the past, test on the next
+    block (like scikit-learn's ``TimeSeriesSplit``).
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of test blocks; block ``k`` is tested after training on blocks ``0..k``.
+    """
+
+    def __init__(self, n_splits: int = 4):
+        self.n_splits = n_splits
+
+    def _folds(self, metadata, y):
+        if not isinstance(self.n_splits, int) or self.n_splits < 1:
+            raise input_error("n_splits", "a positive integer", self.n_splits)
+        for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            if "onset" in metadata.columns:
+                rows = rows[np.argsort(metadata.loc[rows, "onset"].to_numpy(), kind="stable")]
+            blocks = np.array_split(rows, self.n_splits + 1)
+            for k in range(1, len(blocks)):
+                yield (f"subject={subject}/session={session}/step={k}",
+                       np.concatenate(blocks[:k]), blocks[k])
+
+
+class CrossSession(Splitter):
+    """Leave one session out, within each subject (subjects with one session are skipped)."""
+
+    def _folds(self, metadata, y):
+        for (subject,), rows in _groups(metadata, ["subject"]):
+            sessions = metadata.loc[rows, "session"].astype(str).to_numpy()
+            if len(np.unique(sessions)) < 2:
+                continue
+            for session in np.unique(sessions):
+                yield (f"subject={subject}/session={session}", rows[sessions != session],
+                       rows[sessions == session])
+
+
+class CrossSubject(Splitter):
+    """Leave one subject out: train on all other subjects, test on the held-out one."""
+
+    scope = "dataset"
+    columns = ("subject",)
+
+    def _folds(self, metadata, y):
+        subjects = metadata["subject"].astype(str).to_numpy()
+        if len(np.unique(subjects)) < 2:
+            raise input_error("dataset", "at least two subjects for a cross-subject protocol",
+                              f"{len(np.unique(subjects))} subject")
+        for subject in pd.unique(subjects):
+            yield (f"subject={subject}", np.flatnonzero(subjects != subject),
+                   np.flatnonzero(subjects == subject))
+
+
+class GroupedSubjectKFold(Splitter):
+    """k-fold over subjects: each subject's trials are all in train or all in test.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of subject groups.
+    group : str
+        Metadata column defining the groups (``"subject"``, or ``"site"`` for leave-site-out
+        style splits).
+    """
+
+    scope = "dataset"
+    columns = ("subject",)
+
+    def __init__(self, n_splits: int = 5, group: str = "subject"):
+        self.n_splits = n_splits
+        self.group = group
+
+    def _folds(self, metadata, y):
+        if self.group not in metadata.columns:
+            raise input_error("group", f"a metadata column ({list(metadata.columns)})",
+                              self.group)
+        groups = metadata[self.group].astype(str).to_numpy()
+        if len(np.unique(groups)) < self.n_splits:
+            raise input_error("n_splits", f"at most the number of {self.group}s "
+                              f"({len(np.unique(groups))})", self.n_splits)
+        for k, (train, test) in enumerate(GroupKFold(self.n_splits).split(groups, y, groups)):
+            yield f"{self.group}-fold={k}", train, test

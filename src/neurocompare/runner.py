@@ -1,0 +1,278 @@
+"""Plan and execute a comparison: work units over datasets x subjects (or folds).
+
+A :class:`WorkUnit` is one dataset and one subject (for protocols that split within a
+subject) or one fold (for cross-subject protocols), with all pipelines of the run. A unit
+loads only the data it needs, iterates its folds, runs each pipeline not yet stored (sharing
+fitted feature prefixes within the fold) and writes each (pipeline, fold) result atomically as
+soon as it is done. Units are independent, so they run sequentially, in local joblib
+processes, or on a Dask cluster, with identical results.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import platform
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from sklearn.base import BaseEstimator, clone
+
+from neurocompare._errors import input_error
+from neurocompare.data.base import Dataset
+from neurocompare.data.containers import NeuralData, concat_data
+from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
+from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec
+from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
+from neurocompare.protocols.registry import make_splitter
+from neurocompare.records.keys import canonical_params, params_key, unit_key
+from neurocompare.records.store import ResultStore
+
+__all__ = ["RunConfig", "UnitReport", "WorkUnit", "execute", "plan", "run_unit"]
+
+logger = logging.getLogger(__name__)
+
+_VERSIONED = ("neurocompare", "numpy", "scipy", "scikit-learn", "mne", "torch", "braindecode",
+              "pyriemann", "moabb")
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; plain data (a TOML file or the CLI fills it).
+
+    Parameters
+    ----------
+    datasets : list of (str, dict)
+        Dataset names and parameters.
+    pipelines : list of str
+        Registered pipeline names.
+    protocol : str
+        Registered protocol name.
+    protocol_params : dict
+        Extra splitter parameters (e.g. ``{"n_splits": 10}``).
+    out : str or Path
+        Output folder (results store, report).
+    jobs : int
+        Parallel worker processes (local joblib) when no scheduler is given.
+    seed : int
+        Seed for splits and every ``random_state`` parameter of every pipeline.
+    scheduler : str, optional
+        Address of a Dask scheduler; work units are sent there instead of local processes.
+    """
+
+    datasets: list[tuple[str, dict[str, Any]]] = field(
+        default_factory=lambda: [(DEFAULT_DATASET, {})])
+    pipelines: list[str] = field(default_factory=lambda: list(DEFAULT_PIPELINES))
+    protocol: str = "within-session"
+    protocol_params: dict[str, Any] = field(default_factory=dict)
+    out: str | Path = "neurocompare-results"
+    jobs: int = 1
+    seed: int = 42
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """One dataset subject (or one cross-subject fold) with all pipelines of the run."""
+
+    dataset: str
+    dataset_params: tuple[tuple[str, Any], ...]
+    subject: Any
+    fold_index: int | None
+    pipelines: tuple[str, ...]
+    protocol: str
+    protocol_params: tuple[tuple[str, Any], ...]
+    seed: int
+    out: str
+    n_threads: int
+
+    @property
+    def label(self) -> str:
+        """Short description for progress messages."""
+        where = f"subject {self.subject}" if self.fold_index is None else f"fold {self.fold_index}"
+        return f"{self.dataset} {where}"
+
+
+@dataclass
+class UnitReport:
+    """What a unit did: results computed, skipped (already stored) and failed."""
+
+    label: str
+    computed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=1)
+def package_versions() -> str:
+    """JSON of the versions of the packages that shape the results."""
+    out = {}
+    for name in _VERSIONED:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = None
+    out["python"] = platform.python_version()
+    return json.dumps(out, sort_keys=True)
+
+
+
+
+@functools.lru_cache(maxsize=2)
+def _load_all(dataset: Dataset) -> NeuralData:
+    """Whole dataset, cached per process (cross-subject units share it)."""
+    return concat_data(list(dataset.iter_subjects()))
+
+
+def _seeded(estimator: BaseEstimator, seed: int, n_threads: int) -> BaseEstimator:
+    estimator = clone(estimator)
+    params = estimator.get_params(deep=True)
+    estimator.set_params(**{k: seed for k in params if k.split("__")[-1] == "random_state"})
+    estimator.set_params(**{k: n_threads for k in params if k.split("__")[-1] == "n_threads"})
+    return estimator
+
+
+def _row(unit: WorkUnit, dataset: Dataset, name: str, estimator: BaseEstimator,
+         result: dict[str, Any], key: str) -> dict[str, Any]:
+    skip = {"estimator", "y_pred", "scores"}
+    row = {"dataset": dataset.name, "dataset_key": dataset.fingerprint(),
+           "pipeline": name, "family": get_spec(name).family,
+           "pipeline_key": params_key(estimator), "protocol": unit.protocol,
+           "protocol_params": json.dumps(dict(unit.protocol_params), sort_keys=True),
+           "seed": unit.seed}
+    row |= {k: v for k, v in result.items() if k not in skip}
+    row["subject"] = str(row["subject"])
+    row["session"] = str(row["session"])
+    row |= {"params": json.dumps(canonical_params(estimator), sort_keys=True, default=repr),
+            "versions": package_versions(), "host": platform.node(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "key": key}
+    return row
+
+
+def run_unit(unit: WorkUnit) -> UnitReport:
+    """Evaluate every pipeline on every fold of ``unit`` not yet in the store.
+
+    Results are written one (pipeline, fold) at a time, so an interruption loses at most the
+    fit in progress. A failing pipeline is reported and does not stop the others.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    report = UnitReport(unit.label)
+    store = ResultStore(unit.out)
+    dataset = make_dataset(unit.dataset, **dict(unit.dataset_params))
+    torch.set_num_threads(unit.n_threads)
+    with threadpool_limits(limits=unit.n_threads):
+        data = dataset.load_subject(unit.subject) if unit.fold_index is None \
+            else _load_all(dataset)
+        splitter = make_splitter(unit.protocol, unit.seed, **dict(unit.protocol_params))
+        folds = list(splitter.folds(data.metadata, data.y))
+        if unit.fold_index is not None:
+            folds = [folds[unit.fold_index]]
+        for fold in folds:
+            cache = FoldCache()
+            for name in unit.pipelines:
+                spec = get_spec(name)
+                if spec.applicable(data.info):
+                    continue
+                estimator = _seeded(spec.build(data.info), unit.seed, unit.n_threads)
+                key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
+                               protocol_params=dict(unit.protocol_params), fold=fold.id,
+                               pipeline=name, pipeline_key=params_key(estimator),
+                               seed=unit.seed)
+                if store.has(key):
+                    report.skipped += 1
+                    continue
+                try:
+                    result = evaluate_fold({name: estimator}, data, fold, cache)[name]
+                except Exception as exc:  # keep going: other pipelines' results still count
+                    logger.debug(traceback.format_exc())
+                    report.errors.append(f"{name} on {fold.id}: {type(exc).__name__}: {exc}")
+                    continue
+                store.write(key, [_row(unit, dataset, name, estimator, result, key)])
+                report.computed += 1
+    return report
+
+
+def plan(config: RunConfig) -> list[WorkUnit]:
+    """Turn a configuration into work units, checking every name and parameter first."""
+    if not config.pipelines:
+        raise input_error("pipelines", "at least one pipeline name", config.pipelines)
+    for name in config.pipelines:
+        get_spec(name)
+    if not isinstance(config.jobs, int) or config.jobs < 1:
+        raise input_error("jobs", "a positive integer", config.jobs)
+    splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
+    n_threads = max(1, (os.cpu_count() or 1) // config.jobs)
+    units = []
+    for name, params in config.datasets:
+        dataset = make_dataset(name, **params)
+        base = {"dataset": name, "dataset_params": tuple(sorted(params.items())),
+                "pipelines": tuple(config.pipelines), "protocol": config.protocol,
+                "protocol_params": tuple(sorted(config.protocol_params.items())),
+                "seed": config.seed, "out": str(config.out), "n_threads": n_threads}
+        subjects = dataset.subjects()
+        if not subjects:
+            raise input_error(f"dataset {name!r}", "at least one subject", "none found")
+        if splitter.scope == "subject":
+            units += [WorkUnit(subject=s, fold_index=None, **base) for s in subjects]
+        else:
+            data = _load_all(dataset)
+            n_folds = sum(1 for _ in splitter.folds(data.metadata, data.y))
+            units += [WorkUnit(subject=None, fold_index=k, **base) for k in range(n_folds)]
+    return units
+
+
+def execute(units: Sequence[WorkUnit], *, jobs: int = 1, scheduler: str | None = None,
+            on_done: Callable[[UnitReport], None] | None = None) -> list[UnitReport]:
+    """Run ``units`` sequentially, in ``jobs`` local processes, or on a Dask scheduler.
+
+    Parameters
+    ----------
+    units : sequence of WorkUnit
+    jobs : int
+        Local worker processes (ignored with ``scheduler``).
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:port``).
+    on_done : callable, optional
+        Called with each :class:`UnitReport` as units finish (progress bars).
+    """
+    if units:
+        ResultStore(units[0].out).clean_partial()
+    reports = []
+    for report in _iterate(units, jobs, scheduler):
+        reports.append(report)
+        if on_done is not None:
+            on_done(report)
+    return reports
+
+
+def _iterate(units: Sequence[WorkUnit], jobs: int, scheduler: str | None
+             ) -> Iterator[UnitReport]:
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = client.map(run_unit, units, pure=False)
+            for future in as_completed(futures):
+                yield future.result()
+    elif jobs == 1 or len(units) == 1:
+        for unit in units:
+            yield run_unit(unit)
+    else:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+        yield from parallel(delayed(run_unit)(unit) for unit in units)
+
+
+def results_path(out: str | Path) -> Path:
+    """Folder of the Parquet results of a run."""
+    return ResultStore(out).folder

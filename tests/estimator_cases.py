@@ -1,0 +1,46 @@
+"""Test cases for every registered pipeline (the completeness test requires one each).
+
+``CASES[name]`` maps the scikit-learn estimator checks that the pipeline is expected to fail
+to the reason why. scikit-learn's checks feed 2-D arrays with a few columns; our EEG
+estimators read a 2-D array as single-channel epochs of ``n_columns`` time samples, so
+checks that need the columns to be separable *as values* do not apply to spectral or
+convolutional pipelines.
+"""
+
+from __future__ import annotations
+
+from neurocompare.data.containers import SignalInfo
+
+#: A generic EEG description used to build every pipeline for the generic checks.
+CHECK_INFO = SignalInfo(kind="epochs", class_names=("a", "b"), sfreq=128.0)
+
+#: Every registered pipeline is an sklearn ``Pipeline``, which fits its steps in place: the
+#: ``steps`` parameter then holds fitted objects. scikit-learn's own Pipeline fails these too.
+PIPELINE = {
+    "check_estimators_overwrite_params": "sklearn Pipeline fits the estimators in `steps` "
+                                         "in place",
+    "check_dont_overwrite_parameters": "sklearn Pipeline fits the estimators in `steps` "
+                                       "in place",
+}
+_SPECTRAL = ("a 2-D row is read as a short time series; its power spectrum does not keep "
+             "the value differences that separate the check's classes")
+_DEEP = {
+    "check_classifiers_train": "3 epochs on 3 time samples per row: the network cannot "
+                               "reach the check's 0.83 accuracy on a spectral reading of "
+                               "the blobs",
+    "check_methods_subset_invariance": "float32 inference: batch and single-trial outputs "
+                                       "agree to ~1e-6, not the check's 1e-7",
+}
+
+CASES: dict[str, dict[str, str]] = {
+    "bandpower-lda": PIPELINE | {
+        "check_classifiers_train": _SPECTRAL,
+        "check_classifiers_one_label": "scikit-learn's eigen-solver LDA raises IndexError, "
+                                       "not ValueError, on one class",
+        "check_transformer_preserve_dtypes": "epochs are 3-D, so pandas/polars output "
+                                             "(set_output) does not apply to PickChannels",
+        "check_fit2d_1feature": "one time sample gives identical band powers; LDA's "
+                                "eigen solver reports a singular matrix",
+    },
+    "shallow-convnet": PIPELINE | _DEEP,
+}
