@@ -21,6 +21,7 @@ from rich.table import Table
 
 from neurocompare import __version__
 from neurocompare._errors import InputError, input_error
+from neurocompare._spec import literal
 from neurocompare.config import DATA_ROOT_ENV
 from neurocompare.data.registry import DATASETS, parse_dataset_spec
 from neurocompare.pipelines.registry import PIPELINES
@@ -38,15 +39,6 @@ logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
                 "scheduler"}
-
-
-def _literal(text: str) -> Any:
-    import ast
-
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -135,7 +127,7 @@ def run(
             key, eq, value = item.partition("=")
             if not eq:
                 raise input_error("--protocol-param", "key=value", item)
-            params[key] = _literal(value)
+            params[key] = literal(value)
         values["protocol_params"] = params
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
                        ("scheduler", scheduler)):
@@ -226,5 +218,5 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         sys.exit(2)

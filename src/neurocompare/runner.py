@@ -29,7 +29,7 @@ from neurocompare._errors import input_error
 from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData, concat_data
 from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
-from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec
+from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec, make_pipeline
 from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.keys import canonical_params, params_key, unit_key
@@ -179,10 +179,9 @@ def run_unit(unit: WorkUnit) -> UnitReport:
         for fold in folds:
             cache = FoldCache()
             for name in unit.pipelines:
-                spec = get_spec(name)
-                if spec.applicable(data.info):
+                if get_spec(name).applicable(data.info):
                     continue
-                estimator = _seeded(spec.build(data.info), unit.seed, unit.n_threads)
+                estimator = _seeded(make_pipeline(name, data.info), unit.seed, unit.n_threads)
                 key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
                                protocol_params=dict(unit.protocol_params), fold=fold.id,
                                pipeline=name, pipeline_key=params_key(estimator),
@@ -221,6 +220,13 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         subjects = dataset.subjects()
         if not subjects:
             raise input_error(f"dataset {name!r}", "at least one subject", "none found")
+        info = dataset.load_subject(subjects[0]).info
+        for label in config.pipelines:  # fail now, not mid-run, on bad pipeline parameters
+            reason = get_spec(label).applicable(info)
+            if reason:
+                logger.warning("%s is skipped on %s: %s", label, name, reason)
+            else:
+                make_pipeline(label, info)
         if splitter.scope == "subject":
             units += [WorkUnit(subject=s, fold_index=None, **base) for s in subjects]
         else:

@@ -6,11 +6,11 @@ one from a name and parameters. Nothing is discovered by scanning modules.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from typing import Any
 
 from neurocompare._errors import input_error
+from neurocompare._spec import parse_choice
 from neurocompare.data.arrays import ArrayDataset
 from neurocompare.data.base import Dataset
 from neurocompare.data.bids import BIDSEEG
@@ -58,26 +58,6 @@ def make_dataset(name: str, **params: Any) -> Dataset:
     return cls(**params)
 
 
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
 def parse_dataset_spec(spec: str) -> tuple[str, dict[str, Any]]:
-    """Parse ``"name"`` or ``"name:key=value,key=value"`` (values as Python literals).
-
-    Examples
-    --------
-    >>> parse_dataset_spec("bonn-epilepsy:sets='ABCDE'")
-    ('bonn-epilepsy', {'sets': 'ABCDE'})
-    """
-    name, _, rest = spec.partition(":")
-    params: dict[str, Any] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise input_error("dataset", "name:key=value,key=value", spec)
-        params[key.strip()] = _literal(value.strip())
-    return name.strip(), params
+    """Parse ``"name"`` or ``"name:key=value,key=value"`` (values as Python literals)."""
+    return parse_choice(spec, "dataset")

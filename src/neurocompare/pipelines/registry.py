@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
 from neurocompare._errors import input_error
+from neurocompare._spec import parse_choice
 from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines.deep.estimator import DeepClassifier
 from neurocompare.pipelines.spec import FAMILIES, PipelineSpec, picked
@@ -52,18 +53,35 @@ PIPELINES: dict[str, PipelineSpec] = {spec.name: spec for spec in _SPECS}
 DEFAULT_PIPELINES: tuple[str, ...] = ("bandpower-lda", "shallow-convnet")
 
 
-def get_spec(name: str) -> PipelineSpec:
-    """Return the spec registered as ``name`` (the error lists the valid names)."""
+def get_spec(label: str) -> PipelineSpec:
+    """Return the spec of ``label`` (``name`` or ``name:param=value,...``); the error lists
+    the valid names."""
+    name = parse_choice(label, "pipeline")[0]
     if name not in PIPELINES:
         raise input_error("pipeline", f"one of {list(PIPELINES)}", name,
                           hint="Run `neurocompare pipelines` to list them.")
     return PIPELINES[name]
 
 
-def make_pipeline(name: str, info: SignalInfo) -> BaseEstimator:
-    """Build the unfitted estimator ``name`` for data described by ``info``."""
-    spec = get_spec(name)
+def make_pipeline(label: str, info: SignalInfo) -> BaseEstimator:
+    """Build the unfitted estimator for ``label`` on data described by ``info``.
+
+    Parameters
+    ----------
+    label : str
+        A registered name, optionally with parameter overrides in scikit-learn's nested
+        notation: ``"shallow-convnet:net__max_epochs=30,net__lr=0.001"``.
+    info : SignalInfo
+    """
+    spec = get_spec(label)
     reason = spec.applicable(info)
     if reason:
-        raise input_error(f"pipeline {name!r}", "data it can run on", reason)
-    return spec.build(info)
+        raise input_error(f"pipeline {spec.name!r}", "data it can run on", reason)
+    estimator = spec.build(info)
+    overrides = parse_choice(label, "pipeline")[1]
+    valid = estimator.get_params(deep=True)
+    unknown = sorted(set(overrides) - set(valid))
+    if unknown:
+        raise input_error(f"pipeline {spec.name!r} parameters",
+                          f"some of {sorted(k for k in valid if '__' in k)}", unknown)
+    return estimator.set_params(**overrides)

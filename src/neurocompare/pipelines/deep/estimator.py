@@ -30,8 +30,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
-from neurocompare._errors import input_error
+from neurocompare._errors import check_option, input_error
 from neurocompare.pipelines._checks import as_epochs
+from neurocompare.pipelines.deep.macs import count_macs
 from neurocompare.pipelines.deep.modules import MODULES, build_module
 
 __all__ = ["DeepClassifier", "resolve_device"]
@@ -67,7 +68,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int
         Mini-batch size.
     lr : float
-        AdamW learning rate.
+        AdamW (initial) learning rate.
     weight_decay : float
         AdamW weight decay.
     valid_size : float
@@ -83,6 +84,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Seed for weight initialisation, the validation split and batch order.
     n_threads : int, optional
         Torch intra-op threads during fit/predict (default: leave as is).
+    lr_schedule : {"cosine", "constant"}
+        ``"cosine"`` anneals the learning rate from ``lr`` towards 0 over ``max_epochs``
+        epochs (braindecode's default schedule); ``"constant"`` keeps ``lr``.
 
     Attributes
     ----------
@@ -93,19 +97,25 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Per-epoch ``train_loss``, ``valid_loss``, ``valid_accuracy``, ``seconds``.
     best_epoch_ : int
         Epoch (1-based) whose weights were kept.
+    valid_indices_ : ndarray of int, shape (n_valid,)
+        Rows of the ``X`` given to ``fit`` used for early stopping (empty without it).
     n_epochs_ : int
         Epochs actually run.
     mean_, scale_ : ndarray, shape (n_channels, 1)
         Training-fold standardisation statistics.
     n_params_ : int
         Trainable parameters.
+    macs_ : int
+        Multiply-accumulates of one prediction (one trial of the fitted shape), counted by
+        :func:`neurocompare.pipelines.deep.macs.count_macs`.
     """
 
     def __init__(self, model: str = "shallow", sfreq: float | None = None,
                  model_params: Mapping[str, Any] | None = None, max_epochs: int = 100,
                  batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
                  valid_size: float = 0.2, patience: int = 15, standardize: bool = True,
-                 device: str = "auto", random_state: int = 0, n_threads: int | None = None):
+                 device: str = "auto", random_state: int = 0, n_threads: int | None = None,
+                 lr_schedule: str = "cosine"):
         self.model = model
         self.sfreq = sfreq
         self.model_params = model_params
@@ -119,6 +129,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
+        self.lr_schedule = lr_schedule
 
     # -- validation ----------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -134,6 +145,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             raise input_error("lr", "a positive learning rate", self.lr)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise input_error("device", "'auto', 'cpu' or 'cuda[:i]'", self.device)
+        check_option("lr_schedule", self.lr_schedule, ("cosine", "constant"))
 
     # -- fit -------------------------------------------------------------------------------
     def fit(self, X, y):
@@ -161,6 +173,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.scale_ = np.where(self.scale_ > 0, self.scale_, 1.0).astype(np.float32)
         X = (X - self.mean_) / self.scale_
         train_idx, valid_idx = self._split(codes)
+        self.valid_indices_ = np.asarray(valid_idx, dtype=np.intp)
         device = resolve_device(self.device)
         threads = torch.get_num_threads()
         if self.n_threads:
@@ -190,6 +203,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                               **dict(self.model_params or {})).to(device)
         optimizer = torch.optim.AdamW(module.parameters(), lr=self.lr,
                                       weight_decay=self.weight_decay)
+        scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.max_epochs)
+                     if self.lr_schedule == "cosine" else None)
         loss_fn = nn.CrossEntropyLoss()
         Xt = torch.as_tensor(X, device=device)
         yt = torch.as_tensor(codes, dtype=torch.long, device=device)
@@ -208,6 +223,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(idx)
+            if scheduler is not None:
+                scheduler.step()
             record = {"epoch": epoch, "train_loss": total / len(train_idx)}
             if len(valid_idx):
                 logits = self._logits(module, Xt[torch.as_tensor(valid_idx, device=device)])
@@ -232,6 +249,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ = len(self.history_)
         self.module_ = module.cpu().eval()
         self.n_params_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        self.macs_ = count_macs(self.module_, (1, *X.shape[1:]))
         logger.debug("%s: %d epochs, best %d", self.model, self.n_epochs_, self.best_epoch_)
 
     def _logits(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:
@@ -239,20 +257,48 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         with torch.no_grad():
             return torch.cat([module(X[i:i + 256]) for i in range(0, len(X), 256)])
 
+    # -- pickling --------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        # Some networks (EEGNet's max-norm convolution) use torch parametrizations, which
+        # torch refuses to pickle: store the weights and rebuild the network on load.
+        state = dict(super().__getstate__())
+        if isinstance(state.get("module_"), nn.Module):
+            state["module_"] = {key: value.detach().clone()
+                                for key, value in state["module_"].state_dict().items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        weights = self.__dict__.get("module_")
+        if isinstance(weights, Mapping):
+            n_chans, n_times = (1, *self.signal_shape_) if len(self.signal_shape_) == 1 \
+                else self.signal_shape_
+            with torch.random.fork_rng(devices=[]):  # initialisation draws are discarded
+                module = build_module(self.model, n_chans=n_chans, n_times=n_times,
+                                      n_outputs=len(self.classes_), sfreq=self.sfreq,
+                                      **dict(self.model_params or {}))
+            module.load_state_dict(weights)
+            self.module_ = module.eval()
+
     # -- predict ---------------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_trials, n_classes), columns ordered as ``classes_``."""
+        """Class probabilities, shape (n_trials, n_classes), columns ordered as ``classes_``.
+
+        Inference runs in float64 on a copy of the float32-trained network, so a trial's
+        probabilities do not depend (beyond ~1e-12) on which other trials share its batch.
+        """
         check_is_fitted(self)
-        X = as_epochs(self, X, reset=False, dtype=np.float32)
+        X = as_epochs(self, X, reset=False, dtype=np.float64)
         X = (X - self.mean_) / self.scale_
         threads = torch.get_num_threads()
         if self.n_threads:
             torch.set_num_threads(int(self.n_threads))
         try:
-            logits = self._logits(self.module_, torch.as_tensor(X))
+            module = copy.deepcopy(self.module_).double()
+            logits = self._logits(module, torch.as_tensor(X, dtype=torch.float64))
         finally:
             torch.set_num_threads(threads)
-        return torch.softmax(logits, dim=1).numpy().astype(np.float64)
+        return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per trial, shape (n_trials,)."""

@@ -16,8 +16,9 @@ import torch
 from torch import nn
 
 from neurocompare._errors import input_error
+from neurocompare.pipelines.deep import hybrid, recurrent
 
-__all__ = ["MODULES", "build_module", "scaled"]
+__all__ = ["MODULES", "build_module", "deep4", "deep4_min_times", "eegnet", "scaled", "shallow"]
 
 
 def scaled(samples_at_ref: int, sfreq: float | None, ref: float) -> int:
@@ -66,8 +67,82 @@ def shallow(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
                                           n_times=n_times, sfreq=sfreq, **kwargs)
 
 
+def _quiet(factory: Callable[..., nn.Module], **kwargs: Any) -> nn.Module:
+    """Build a braindecode model with its construction-time deprecation notices silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        return factory(**kwargs)
+
+
+def eegnet(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
+           **params: Any) -> nn.Module:
+    """EEGNet (Lawhern et al. 2018), braindecode's ``EEGNet``; lengths defined at 128 Hz.
+
+    The temporal kernel (64 samples = 0.5 s) and the first pooling (4 samples, to 32 Hz) are
+    rescaled to ``sfreq``, so the depthwise kernel (16 samples after pooling) keeps spanning
+    0.5 s. For short epochs the kernel is clamped to ``n_times`` and the poolings to the
+    length that reaches them (at least one output time step remains).
+    """
+    # braindecode probes the output shape with one training-mode sample, so every batch norm
+    # must see at least 2 time steps: an even kernel pads a 1-step input to 2 steps.
+    kernel = max(2, min(scaled(64, sfreq, 128.0), n_times))
+    length = n_times + 2 * (kernel // 2) - kernel + 1  # "same"-padded temporal conv
+    pool1 = max(1, min(scaled(4, sfreq, 128.0), length // 2))
+    length //= pool1
+    depth = max(2, min(16, length))
+    length = length + 2 * (depth // 2) - depth + 1
+    kwargs = {"kernel_length": kernel, "pool1_kernel_size": pool1,
+              "depthwise_kernel_length": depth, "pool2_kernel_size": min(8, length)} | params
+    return _quiet(_braindecode().EEGNet, n_chans=n_chans, n_outputs=n_outputs,
+                  n_times=n_times, sfreq=sfreq, **kwargs)
+
+
+def deep4_min_times(filter_lengths: tuple[int, ...], pool: int, stride: int) -> int:
+    """Shortest input Deep4Net accepts with these temporal kernel and pooling lengths."""
+    length = 1
+    for filt in reversed(filter_lengths):
+        length = stride * (length - 1) + pool + filt - 1
+    return length
+
+
+def deep4(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
+          **params: Any) -> nn.Module:
+    """Deep4Net (Schirrmeister et al. 2017); kernels defined at 250 Hz.
+
+    The four temporal kernels (10 samples = 40 ms at 250 Hz) are rescaled to ``sfreq``
+    (5 samples at 128 Hz). The pooling (3, stride 3) is kept: an integer factor per block,
+    so each block's kernel spans the same duration as in the original at any rate. The
+    minimum input is then :func:`deep4_min_times` samples (441 at 250 Hz, 241 = 1.9 s at
+    128 Hz). Shorter epochs get all lengths shrunk proportionally (at least 1) until they
+    fit -- a different, much smaller receptive field, meant only for toy inputs.
+    """
+    filt = scaled(10, sfreq, 250.0)
+    filters, pool, stride = [filt] * 4, 3, 3
+    while deep4_min_times(tuple(filters), pool, stride) > n_times and max(*filters, pool) > 1:
+        factor = n_times / deep4_min_times(tuple(filters), pool, stride)
+        filters = [max(1, min(f - 1, int(f * factor))) for f in filters]
+        pool = stride = max(1, min(pool - 1, int(pool * factor)))
+    kwargs = {"filter_time_length": filters[0], "filter_length_2": filters[1],
+              "filter_length_3": filters[2], "filter_length_4": filters[3],
+              "pool_time_length": pool, "pool_time_stride": stride} | params
+    if n_chans == 1:  # same single-channel CombinedConv failure as in :func:`shallow`
+        return nn.Sequential(ZeroPadChannels(2), _quiet(
+            _braindecode().Deep4Net, n_chans=2, n_outputs=n_outputs, n_times=n_times,
+            sfreq=sfreq, **kwargs))
+    return _quiet(_braindecode().Deep4Net, n_chans=n_chans, n_outputs=n_outputs,
+                  n_times=n_times, sfreq=sfreq, **kwargs)
+
+
 MODULES: dict[str, Callable[..., nn.Module]] = {
     "shallow": shallow,
+    "eegnet": eegnet,
+    "deep4": deep4,
+    "rnn": recurrent.rnn,
+    "lstm": recurrent.lstm,
+    "gru": recurrent.gru,
+    "bilstm": recurrent.bilstm,
+    "cnn_lstm_attention": hybrid.cnn_lstm_attention,
 }
 
 

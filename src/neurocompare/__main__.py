@@ -1,0 +1,5 @@
+"""``python -m neurocompare`` runs the command-line interface."""
+
+from neurocompare.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Splitters: disjoint, complete, grouped as declared, and stable across calls."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurocompare import InputError
+from neurocompare.protocols.registry import PROTOCOLS, make_splitter
+
+
+def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
+    rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t)}
+            for s in range(1, n_subjects + 1) for k in range(n_sessions) for t in range(n_trials)]
+    meta = pd.DataFrame(rows)
+    y = np.tile(np.repeat([0, 1], n_trials // 2), n_subjects * n_sessions)
+    return meta, y
+
+
+@pytest.mark.parametrize("name", list(PROTOCOLS))
+def test_folds_are_disjoint_and_stable(name):
+    meta, y = _metadata(n_subjects=5)
+    splitter = make_splitter(name, seed=3)
+    folds = list(splitter.folds(meta, y))
+    assert folds
+    for fold in folds:
+        assert not set(fold.train) & set(fold.test)
+    again = [f.digest for f in make_splitter(name, seed=3).folds(meta, y)]
+    assert again == [f.digest for f in folds]
+    assert len({f.id for f in folds}) == len(folds)
+
+
+def test_within_session_covers_each_session_once_and_stratifies():
+    meta, y = _metadata()
+    folds = list(make_splitter("within-session").folds(meta, y))
+    assert len(folds) == 3 * 2 * 5
+    tested = np.concatenate([f.test for f in folds])
+    assert sorted(tested) == list(range(len(meta)))
+    for fold in folds:
+        keys = meta.iloc[np.r_[fold.train, fold.test]][["subject", "session"]].drop_duplicates()
+        assert len(keys) == 1  # train and test within one subject and session
+        assert np.bincount(y[fold.test]).tolist() == [2, 2]
+
+
+def test_cross_subject_and_grouped_never_share_subjects():
+    meta, y = _metadata(n_subjects=5)
+    for name in ("cross-subject", "grouped-subject-kfold"):
+        for fold in make_splitter(name).folds(meta, y):
+            assert not set(meta.subject[fold.train]) & set(meta.subject[fold.test])
+
+
+def test_cross_session_and_time_ordered_splits():
+    meta, y = _metadata()
+    for fold in make_splitter("cross-session").folds(meta, y):
+        assert not set(meta.session[fold.train]) & set(meta.session[fold.test])
+        assert meta.subject[fold.train].nunique() == 1
+    for fold in make_splitter("blocked").folds(meta, y):
+        onsets = meta.onset[fold.test].to_numpy()
+        assert np.all(np.diff(np.sort(onsets)) == 1)  # one contiguous block
+    for fold in make_splitter("chronological").folds(meta, y):
+        assert meta.onset[fold.train].max() < meta.onset[fold.test].min()
+
+
+def test_sklearn_cross_validator_protocol():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    meta, y = _metadata(n_subjects=1, n_sessions=1)
+    X = np.random.default_rng(0).standard_normal((len(y), 3)) + y[:, None]
+    splitter = make_splitter("within-session")
+    scores = cross_val_score(LogisticRegression(), X, y, cv=list(splitter.split(meta, y)))
+    assert len(scores) == splitter.get_n_splits(meta) == 5
+
+
+def test_clear_errors():
+    meta, y = _metadata(n_trials=6)
+    with pytest.raises(InputError, match="protocol: expected one of"):
+        make_splitter("leave-nothing-out")
+    with pytest.raises(InputError, match="at least n_splits=5 trials per class"):
+        list(make_splitter("within-session").folds(meta, y))
+    with pytest.raises(InputError, match="missing \\['session'\\]"):
+        list(make_splitter("within-session").folds(meta.drop(columns="session"), y))
+    with pytest.raises(InputError, match="two subjects"):
+        list(make_splitter("cross-subject").folds(meta[meta.subject == 1], y[:12]))

@@ -1,0 +1,54 @@
+"""The results store and its keys: round trips, atomic writes, parameter-sensitive keys."""
+
+import numpy as np
+import pytest
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.pipeline import Pipeline
+
+from neurocompare import InputError
+from neurocompare.pipelines.spectral import BandPower
+from neurocompare.records.keys import canonical_params, params_key, unit_key
+from neurocompare.records.store import ResultStore
+
+
+def test_store_round_trip_and_query(tmp_path):
+    store = ResultStore(tmp_path)
+    rows = [{"dataset": "d", "pipeline": p, "subject": "1", "session": "0", "fold": f"f{i}",
+             "accuracy": 0.5 + i / 10, "confusion": "[[1, 0], [0, 1]]"}
+            for i, p in enumerate(["a", "b"])]
+    for row in rows:
+        store.write(unit_key(**row), [row])
+    table = store.table()
+    assert table["accuracy"].tolist() == [0.5, 0.6]
+    assert store.query("SELECT count(*) AS n FROM results WHERE pipeline = 'b'")["n"][0] == 1
+    assert not list(store.folder.glob(".*.tmp"))
+    # rewriting a key replaces, never duplicates
+    store.write(unit_key(**rows[0]), [rows[0] | {"accuracy": 0.9}])
+    assert len(store.table()) == 2 and 0.9 in store.table()["accuracy"].tolist()
+    exported = store.export(tmp_path / "all.parquet")
+    assert exported.stat().st_size > 0
+
+
+def test_partial_files_are_cleaned_and_ignored(tmp_path):
+    store = ResultStore(tmp_path)
+    store.write("k1", [{"dataset": "d", "pipeline": "a", "subject": "1", "session": "0",
+                        "fold": "x", "accuracy": 1.0}])
+    (store.folder / ".k2.abc.tmp").write_bytes(b"half a parquet file")
+    assert store.keys() == {"k1"}
+    assert store.clean_partial() == 1
+    with pytest.raises(InputError, match="no results"):
+        ResultStore(tmp_path / "empty").table()
+
+
+def _pipe(shrinkage="auto", bands=None):
+    return Pipeline([("bp", BandPower(sfreq=128.0, bands=bands)),
+                     ("lda", LinearDiscriminantAnalysis(solver="eigen", shrinkage=shrinkage))])
+
+
+def test_params_key_is_stable_and_sensitive_at_any_depth():
+    assert params_key(_pipe()) == params_key(_pipe())
+    assert params_key(_pipe()) != params_key(_pipe(shrinkage=0.5))
+    assert params_key(_pipe()) != params_key(_pipe(bands={"mu": (8, 13)}))
+    params = canonical_params(_pipe(bands={"mu": np.array([8, 13])}))
+    assert params["class"] == "sklearn.pipeline.Pipeline"
+    assert unit_key(a=1, b="x") == unit_key(b="x", a=1) != unit_key(a=2, b="x")

@@ -1,0 +1,125 @@
+"""End-to-end runs: results, resume after a kill, Dask execution, clear CLI errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neurocompare.records.store import ResultStore
+from neurocompare.runner import RunConfig, execute, plan
+
+SMALL = ("simulated-mi", {"n_subjects": 2, "n_trials_per_class": 10})
+CLI = [sys.executable, "-m", "neurocompare"]
+
+
+def _config(out, **kw):
+    return RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out=out, **kw)
+
+
+def test_run_stores_one_row_per_pipeline_and_fold(tmp_path):
+    reports = execute(plan(_config(tmp_path)))
+    assert sum(r.computed for r in reports) == 2 * 2 * 5
+    table = ResultStore(tmp_path).table()
+    assert len(table) == 20 and not table.duplicated(["pipeline", "fold"]).any()
+    assert {"accuracy", "roc_auc", "fit_time_s", "latency_ms", "peak_mem_mb", "n_train",
+            "n_test", "seed", "versions", "pipeline_key", "fold_digest"} <= set(table.columns)
+    assert (table["n_train"] == 16).all() and (table["n_test"] == 4).all()
+    # a rerun with the same configuration computes nothing
+    again = execute(plan(_config(tmp_path)))
+    assert sum(r.computed for r in again) == 0 and sum(r.skipped for r in again) == 20
+
+
+def test_changed_parameters_are_recomputed_not_reused(tmp_path):
+    execute(plan(_config(tmp_path)))
+    reports = execute(plan(_config(tmp_path, seed=7)))
+    assert sum(r.computed for r in reports) == 20
+    assert len(ResultStore(tmp_path).table()) == 40
+
+
+def test_parallel_and_dask_give_identical_results(tmp_path):
+    from distributed import LocalCluster
+
+    execute(plan(_config(tmp_path / "seq")))
+    execute(plan(_config(tmp_path / "par", jobs=2)), jobs=2)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        execute(plan(_config(tmp_path / "dask")), scheduler=cluster.scheduler_address)
+    cols = ["pipeline", "fold", "key", "accuracy", "roc_auc", "confusion"]
+    seq = ResultStore(tmp_path / "seq").table()[cols].sort_values("key", ignore_index=True)
+    for other in ("par", "dask"):
+        got = ResultStore(tmp_path / other).table()[cols].sort_values("key", ignore_index=True)
+        assert got.equals(seq), other
+
+
+def test_kill_midway_then_resume_without_duplicates_or_recompute(tmp_path):
+    out = tmp_path / "run"
+    args = [*CLI, "run", "-d", "simulated-mi:n_subjects=3,n_trials_per_class=10",
+            "-p", "bandpower-lda", "-p", "shallow-convnet:net__max_epochs=10", "-o", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    store = ResultStore(out)
+    deadline = time.time() + 240
+    while len(store.keys()) < 8 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}
+    assert 8 <= len(before) < 60, "the run should have been killed midway"
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(before)} already stored" in done.stdout.replace("\n", " ")
+    table = store.table()
+    assert len(table) == 3 * 2 * 5 * 2 and not table.duplicated(["pipeline", "fold"]).any()
+    after = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}
+    assert all(after[name] == mtime for name, mtime in before.items())  # not recomputed
+    assert not list(store.folder.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "-d", "no-such-data"], "dataset: expected one of"),
+    (["run", "-p", "no-such-pipeline"], "pipeline: expected one of"),
+    (["run", "--protocol", "nope"], "protocol: expected one of"),
+    (["run", "-d", "simulated-mi:n_subjectz=2"], "parameters: expected some of"),
+    (["run", "-p", "shallow-convnet:net__epochz=2"], "parameters: expected some of"),
+    (["run", "-d", "ssvep-exoskeleton", "--data-root", "/nonexistent"], "data root"),
+    (["run", "--config", "/nonexistent.toml"], "--config: expected an existing TOML file"),
+    (["summary", "/nonexistent"], "OUT: expected the output folder"),
+])
+def test_cli_bad_input_is_one_clear_line(args, message, tmp_path):
+    done = subprocess.run([*CLI, *args, *(["-o", str(tmp_path)] if args[0] == "run" else [])],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], \
+        done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_lists_and_config_file(tmp_path):
+    from neurocompare.data.registry import DATASETS
+    from neurocompare.pipelines.registry import PIPELINES
+
+    listed = subprocess.run([*CLI, "pipelines"], capture_output=True, text=True,
+                            env=os.environ | {"COLUMNS": "200"}).stdout
+    assert all(name in listed for name in PIPELINES)
+    listed = subprocess.run([*CLI, "datasets"], capture_output=True, text=True,
+                            env=os.environ | {"COLUMNS": "200"}).stdout
+    assert all(name in listed for name in DATASETS)
+    config = tmp_path / "run.toml"
+    config.write_text('pipelines = ["bandpower-lda"]\nprotocol = "blocked"\nseed = 3\n'
+                      '[[datasets]]\nname = "simulated-mi"\nn_subjects = 1\n'
+                      'n_trials_per_class = 10\n')
+    done = subprocess.run([*CLI, "run", "--config", str(config), "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    table = ResultStore(tmp_path / "o").table()
+    assert set(table["protocol"]) == {"blocked"} and set(table["seed"]) == {3}
+    assert np.isfinite(table["accuracy"]).all()
+    assert Path(tmp_path / "o" / "results").is_dir()
