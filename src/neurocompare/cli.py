@@ -11,6 +11,8 @@ import os
 import sys
 import time
 import tomllib
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,8 +28,10 @@ from neurocompare.config import DATA_ROOT_ENV
 from neurocompare.data.registry import DATASETS, parse_dataset_spec
 from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.protocols.registry import PROTOCOLS
+from neurocompare.records.manifest import machine_info, write_run
 from neurocompare.records.store import ResultStore
-from neurocompare.runner import RunConfig, execute, plan
+from neurocompare.report.build import build_report
+from neurocompare.runner import RunConfig, dataset_records, execute, package_versions, plan
 from neurocompare.stats.summary import summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -38,7 +42,7 @@ err_console = Console(stderr=True)
 logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
-                "scheduler"}
+                "scheduler", "permutations"}
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -109,7 +113,10 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Seed for splits and models.")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address; work units run there.")] = None,
+    permutations: Annotated[int | None, typer.Option(
+        help="Label-permutation runs per subject and pipeline (chance-level test).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
+    report: Annotated[bool, typer.Option(help="Write the HTML report at the end.")] = True,
     data_root: Annotated[Path | None, typer.Option(
         help=f"Folder of the real datasets (or set {DATA_ROOT_ENV}).")] = None,
 ) -> None:
@@ -130,14 +137,15 @@ def run(
             params[key] = literal(value)
         values["protocol_params"] = params
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
-                       ("scheduler", scheduler)):
+                       ("scheduler", scheduler), ("permutations", permutations)):
         if value is not None:
             values[key] = value
     if data_root is not None:
         os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
     cfg = RunConfig(**values)
-    start = time.perf_counter()
+    start, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     units = plan(cfg)
+    records = dataset_records(cfg)
     console.print(f"neurocompare {__version__}: {len(units)} work units, "
                   f"{len(cfg.pipelines)} pipelines, protocol {cfg.protocol}, seed {cfg.seed}")
     errors: list[str] = []
@@ -154,6 +162,10 @@ def run(
             progress.update(task, advance=1, description=report.label)
 
         execute(units, jobs=cfg.jobs, scheduler=cfg.scheduler, on_done=done)
+    write_run(cfg.out, {"config": asdict(cfg) | {"out": str(cfg.out)}, "started": started,
+                        "duration_s": time.perf_counter() - start, "computed": computed,
+                        "skipped": skipped, "failed": len(errors), "datasets": records,
+                        "machine": machine_info(), "versions": package_versions()})
     _print_summary(Path(cfg.out))
     console.print(f"{computed} results computed, {skipped} already stored, "
                   f"{len(errors)} failed, in {time.perf_counter() - start:.1f} s")
@@ -161,8 +173,19 @@ def run(
         err_console.print(f"failed: {message}")
     console.print(f"Results: {ResultStore(cfg.out).folder.resolve()} "
                   f"(query with DuckDB: read_parquet('{ResultStore(cfg.out).folder}/*.parquet'))")
+    if report and computed + skipped:
+        console.print(f"Report: {build_report(cfg.out).resolve()}")
     if errors:
         raise typer.Exit(1)
+
+
+@app.command("report")
+def report_command(
+    results: Annotated[Path, typer.Argument(help="Output folder of a run.")],
+    metric: Annotated[str, typer.Option(help="Score to compare.")] = "accuracy",
+) -> None:
+    """Write the HTML report (figures, tables, statistics) of a stored run."""
+    console.print(f"Report: {build_report(results, metric).resolve()}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ processes, or on a Dask cluster, with identical results.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from neurocompare._errors import input_error
@@ -33,9 +35,18 @@ from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec, make_pi
 from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.keys import canonical_params, params_key, unit_key
+from neurocompare.records.manifest import dataset_record
 from neurocompare.records.store import ResultStore
 
-__all__ = ["RunConfig", "UnitReport", "WorkUnit", "execute", "plan", "run_unit"]
+__all__ = [
+    "RunConfig",
+    "UnitReport",
+    "WorkUnit",
+    "dataset_records",
+    "execute",
+    "plan",
+    "run_unit",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +76,10 @@ class RunConfig:
         Seed for splits and every ``random_state`` parameter of every pipeline.
     scheduler : str, optional
         Address of a Dask scheduler; work units are sent there instead of local processes.
+    permutations : int
+        Label-permutation runs per subject and pipeline (the chance-level test): each
+        re-evaluates every fold with labels shuffled within each (subject, session); stored
+        with ``permutation`` = 1..N (0 is the real run).
     """
 
     datasets: list[tuple[str, dict[str, Any]]] = field(
@@ -76,6 +91,7 @@ class RunConfig:
     jobs: int = 1
     seed: int = 42
     scheduler: str | None = None
+    permutations: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,7 @@ class WorkUnit:
     seed: int
     out: str
     n_threads: int
+    permutations: int = 0
 
     @property
     def label(self) -> str:
@@ -125,10 +142,34 @@ def package_versions() -> str:
 
 
 
-@functools.lru_cache(maxsize=2)
+_INFO_CACHE: dict[str, Any] = {}
+_DATA_CACHE: dict[str, NeuralData] = {}
+
+
+def _first_info(dataset: Dataset):
+    """Signal info of a dataset, read from its first subject (cached per process)."""
+    key = dataset.fingerprint()
+    if key not in _INFO_CACHE:
+        _INFO_CACHE[key] = dataset.load_subject(dataset.subjects()[0]).info
+    return _INFO_CACHE[key]
+
+
+def dataset_records(config: RunConfig) -> list[dict[str, Any]]:
+    """Provenance of every dataset of a run (parameters, signal info, file checksums)."""
+    out = []
+    for name, params in config.datasets:
+        dataset = make_dataset(name, **params)
+        out.append(dataset_record(dataset, dataset.subjects(), _first_info(dataset)))
+    return out
+
+
 def _load_all(dataset: Dataset) -> NeuralData:
-    """Whole dataset, cached per process (cross-subject units share it)."""
-    return concat_data(list(dataset.iter_subjects()))
+    """Whole dataset, cached per process (cross-subject units share it; one at a time)."""
+    key = dataset.fingerprint()
+    if key not in _DATA_CACHE:
+        _DATA_CACHE.clear()
+        _DATA_CACHE[key] = concat_data(list(dataset.iter_subjects()))
+    return _DATA_CACHE[key]
 
 
 def _seeded(estimator: BaseEstimator, seed: int, n_threads: int) -> BaseEstimator:
@@ -139,14 +180,25 @@ def _seeded(estimator: BaseEstimator, seed: int, n_threads: int) -> BaseEstimato
     return estimator
 
 
+def permuted(data: NeuralData, permutation: int, seed: int) -> NeuralData:
+    """``data`` with labels shuffled within each (subject, session); 0 returns ``data``."""
+    if permutation == 0:
+        return data
+    rng = np.random.default_rng([seed, permutation])
+    y = data.y.copy()
+    for rows in data.metadata.groupby(["subject", "session"], sort=False).indices.values():
+        y[rows] = y[rng.permutation(rows)]
+    return NeuralData(data.X, y, data.metadata, data.info)
+
+
 def _row(unit: WorkUnit, dataset: Dataset, name: str, estimator: BaseEstimator,
-         result: dict[str, Any], key: str) -> dict[str, Any]:
+         result: dict[str, Any], key: str, permutation: int) -> dict[str, Any]:
     skip = {"estimator", "y_pred", "scores"}
     row = {"dataset": dataset.name, "dataset_key": dataset.fingerprint(),
            "pipeline": name, "family": get_spec(name).family,
            "pipeline_key": params_key(estimator), "protocol": unit.protocol,
            "protocol_params": json.dumps(dict(unit.protocol_params), sort_keys=True),
-           "seed": unit.seed}
+           "seed": unit.seed, "permutation": permutation}
     row |= {k: v for k, v in result.items() if k not in skip}
     row["subject"] = str(row["subject"])
     row["session"] = str(row["session"])
@@ -176,7 +228,8 @@ def run_unit(unit: WorkUnit) -> UnitReport:
         folds = list(splitter.folds(data.metadata, data.y))
         if unit.fold_index is not None:
             folds = [folds[unit.fold_index]]
-        for fold in folds:
+        for permutation, fold in itertools.product(range(unit.permutations + 1), folds):
+            fold_data = permuted(data, permutation, unit.seed)
             cache = FoldCache()
             for name in unit.pipelines:
                 if get_spec(name).applicable(data.info):
@@ -185,17 +238,19 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                 key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
                                protocol_params=dict(unit.protocol_params), fold=fold.id,
                                pipeline=name, pipeline_key=params_key(estimator),
-                               seed=unit.seed)
+                               seed=unit.seed, permutation=permutation)
                 if store.has(key):
                     report.skipped += 1
                     continue
                 try:
-                    result = evaluate_fold({name: estimator}, data, fold, cache)[name]
+                    result = evaluate_fold({name: estimator}, fold_data, fold, cache)[name]
                 except Exception as exc:  # keep going: other pipelines' results still count
                     logger.debug(traceback.format_exc())
                     report.errors.append(f"{name} on {fold.id}: {type(exc).__name__}: {exc}")
                     continue
-                store.write(key, [_row(unit, dataset, name, estimator, result, key)])
+                row = _row(unit, dataset, name, estimator, result, key, permutation)
+                row["n_classes"] = data.info.n_classes
+                store.write(key, [row])
                 report.computed += 1
     return report
 
@@ -208,6 +263,8 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         get_spec(name)
     if not isinstance(config.jobs, int) or config.jobs < 1:
         raise input_error("jobs", "a positive integer", config.jobs)
+    if not isinstance(config.permutations, int) or config.permutations < 0:
+        raise input_error("permutations", "a non-negative integer", config.permutations)
     splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
     n_threads = max(1, (os.cpu_count() or 1) // config.jobs)
     units = []
@@ -216,11 +273,12 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         base = {"dataset": name, "dataset_params": tuple(sorted(params.items())),
                 "pipelines": tuple(config.pipelines), "protocol": config.protocol,
                 "protocol_params": tuple(sorted(config.protocol_params.items())),
-                "seed": config.seed, "out": str(config.out), "n_threads": n_threads}
+                "seed": config.seed, "out": str(config.out), "n_threads": n_threads,
+                "permutations": config.permutations}
         subjects = dataset.subjects()
         if not subjects:
             raise input_error(f"dataset {name!r}", "at least one subject", "none found")
-        info = dataset.load_subject(subjects[0]).info
+        info = _first_info(dataset)
         for label in config.pipelines:  # fail now, not mid-run, on bad pipeline parameters
             reason = get_spec(label).applicable(info)
             if reason:

@@ -6,7 +6,14 @@ import pandas as pd
 
 from neurocompare._errors import input_error
 
-__all__ = ["subject_scores", "summary_table"]
+__all__ = ["real_runs", "subject_scores", "summary_table"]
+
+
+def real_runs(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the real-label runs (``permutation == 0``), without the permutation nulls."""
+    if "permutation" not in table.columns:
+        return table
+    return table[table["permutation"] == 0]
 
 
 def subject_scores(table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
@@ -26,6 +33,7 @@ def subject_scores(table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFram
     """
     if metric not in table.columns:
         raise input_error("metric", f"one of the result columns {list(table.columns)}", metric)
+    table = real_runs(table)
     grouped = table.groupby(["dataset", "pipeline", "family", "subject"], observed=True)
     return grouped[metric].agg(score="mean", n_folds="count").reset_index()
 
@@ -42,7 +50,7 @@ def summary_table(table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame
     scores = subject_scores(table, metric)
     agg = scores.groupby(["dataset", "pipeline", "family"], observed=True)["score"].agg(
         n_subjects="count", mean="mean", sd="std").reset_index()
-    costs = table.groupby(["dataset", "pipeline"], observed=True)[
+    costs = real_runs(table).groupby(["dataset", "pipeline"], observed=True)[
         ["fit_time_s", "latency_ms"]].mean().reset_index()
     out = agg.merge(costs, on=["dataset", "pipeline"])
     return out.sort_values(["dataset", "mean"], ascending=[True, False], ignore_index=True)

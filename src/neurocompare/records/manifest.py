@@ -1,0 +1,100 @@
+"""Provenance of a run: command line, configuration, machine, data checksums, duration.
+
+Each run appends one JSON line to ``<out>/runs.jsonl``; the report reads them back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from neurocompare.data.base import Dataset
+
+__all__ = ["dataset_record", "machine_info", "read_runs", "sha256", "write_run"]
+
+logger = logging.getLogger(__name__)
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU model, logical cores, memory, OS, Python and GPU (if torch sees one)."""
+    import psutil
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"cpu": _cpu_model(), "cores": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "os": platform.platform(), "python": platform.python_version(), "gpu": gpu,
+            "host": platform.node()}
+
+
+def dataset_record(dataset: Dataset, subjects: Iterable[Any], info: Any) -> dict[str, Any]:
+    """What a report needs about one dataset: parameters, signal info, file checksums."""
+    subjects = list(subjects)
+    files: dict[str, str] = {}
+    for subject in subjects:
+        for path in dataset.files(subject):
+            if path.is_file() and str(path) not in files:
+                files[str(path)] = sha256(path)
+    combined = hashlib.sha256("".join(sorted(files.values())).encode()).hexdigest()
+    return {
+        "name": dataset.name, "kind": dataset.kind, "description": dataset.description,
+        "scope_note": dataset.scope_note, "fingerprint": dataset.fingerprint(),
+        "params": {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+                   for k, v in dataset.get_params().items()},
+        "n_subjects": len(subjects),
+        "class_names": list(info.class_names), "ch_names": list(info.ch_names),
+        "sfreq": info.sfreq, "units": info.units, "montage": info.montage,
+        "n_files": len(files), "files_sha256": combined if files else None,
+        "ground_truth": json.loads(json.dumps(info.ground_truth, default=str))
+        if info.ground_truth else None,
+    }
+
+
+def write_run(out: str | Path, record: dict[str, Any]) -> Path:
+    """Append ``record`` (plus ``argv``) as one JSON line to ``<out>/runs.jsonl``."""
+    path = Path(out) / "runs.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"argv": sys.argv, **record}
+    with open(path, "a") as handle:
+        handle.write(json.dumps(record, default=str, sort_keys=True) + "\n")
+    return path
+
+
+def read_runs(out: str | Path) -> list[dict[str, Any]]:
+    """All run records of an output folder, oldest first (empty if none)."""
+    path = Path(out) / "runs.jsonl"
+    if not path.is_file():
+        return []
+    runs = []
+    for line in path.read_text().splitlines():
+        try:
+            runs.append(json.loads(line))
+        except json.JSONDecodeError:
+            logger.warning("%s: skipping a malformed line", path)
+    return runs

@@ -1,0 +1,1 @@
+"""The HTML report: figures and tables over the results and the statistics."""

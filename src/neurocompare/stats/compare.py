@@ -1,0 +1,208 @@
+"""Comparisons over the results table: the headline, pairwise tests, chance levels.
+
+The unit of replication is the subject: fold scores are averaged within a subject, and two
+pipelines are compared on the paired subject scores (exact sign-flip permutation test when
+fewer than 20 subjects, as MOABB does, else Wilcoxon). A dataset with a single (pseudo-)
+subject falls back to the Nadeau-Bengio corrected resampled t-test over its folds, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from neurocompare.stats.multiple import binomial_chance_level, holm
+from neurocompare.stats.paired import (
+    bootstrap_ci,
+    cliffs_delta,
+    cohens_dz,
+    corrected_resampled_t,
+    sign_flip_test,
+    wilcoxon,
+)
+from neurocompare.stats.summary import real_runs, subject_scores
+
+__all__ = ["Comparison", "chance_table", "compare_pair", "headline", "pairwise"]
+
+PERMUTATION_BELOW = 20
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Pipeline ``a`` minus pipeline ``b`` on one dataset."""
+
+    dataset: str
+    a: str
+    b: str
+    family_a: str
+    family_b: str
+    score_a: float
+    score_b: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    test: str
+    n: int
+    unit: str
+    effect_size: float
+    effect_ci_low: float
+    effect_ci_high: float
+    cliffs_delta: float
+    fit_cost_ratio: float
+    latency_ratio: float
+
+    def as_dict(self) -> dict:
+        """Plain dict (for tables)."""
+        return asdict(self)
+
+
+def _mean_diff(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a - b))
+
+
+def compare_pair(table: pd.DataFrame, dataset: str, a: str, b: str,
+                 metric: str = "accuracy", seed: int = 0) -> Comparison:
+    """Compare pipelines ``a`` and ``b`` on ``dataset``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Result rows (any permutation rows are ignored).
+    dataset, a, b : str
+    metric : str
+        Score column.
+    seed : int
+        Seed of the bootstrap and permutation draws.
+    """
+    rows = real_runs(table)
+    rows = rows[rows["dataset"] == dataset]
+    scores = subject_scores(rows, metric).pivot(index="subject", columns="pipeline",
+                                                values="score")[[a, b]].dropna()
+    families = rows.drop_duplicates("pipeline").set_index("pipeline")["family"]
+    costs = rows.groupby("pipeline")[["fit_time_s", "latency_ms"]].mean()
+    sa, sb = scores[a].to_numpy(), scores[b].to_numpy()
+    if len(scores) >= 2:
+        n, unit = len(scores), "subjects"
+        test = sign_flip_test(sa, sb, seed=seed) if n < PERMUTATION_BELOW else wilcoxon(sa, sb)
+        low, high = bootstrap_ci(sa, sb, _mean_diff, seed=seed)
+        effect = cohens_dz(sa, sb)
+        e_low, e_high = bootstrap_ci(sa, sb, cohens_dz, seed=seed)
+        delta = cliffs_delta(sa, sb)
+    else:
+        folds = rows.pivot_table(index="fold", columns="pipeline", values=metric)[[a, b]]
+        folds = folds.dropna()
+        fa, fb = folds[a].to_numpy(), folds[b].to_numpy()
+        n_train = int(rows["n_train"].mean())
+        n_test = int(rows["n_test"].mean())
+        n, unit = len(folds), "folds (one subject)"
+        test = corrected_resampled_t(fa, fb, n_train, n_test)
+        d = fa - fb
+        se = np.sqrt((1 / len(d) + n_test / n_train) * d.var(ddof=1))
+        half = stats.t.ppf(0.975, len(d) - 1) * se
+        low, high = d.mean() - half, d.mean() + half
+        effect = cohens_dz(fa, fb) if d.std(ddof=1) > 0 else float("nan")
+        e_low = e_high = float("nan")
+        delta = cliffs_delta(fa, fb)
+    return Comparison(
+        dataset=dataset, a=a, b=b, family_a=str(families.get(a, "")),
+        family_b=str(families.get(b, "")), score_a=float(sa.mean()), score_b=float(sb.mean()),
+        difference=float(sa.mean() - sb.mean()), ci_low=float(low), ci_high=float(high),
+        pvalue=float(test.pvalue), test=test.method, n=n, unit=unit,
+        effect_size=float(effect), effect_ci_low=float(e_low), effect_ci_high=float(e_high),
+        cliffs_delta=float(delta),
+        fit_cost_ratio=float(costs.loc[a, "fit_time_s"] / max(costs.loc[b, "fit_time_s"], 1e-9)),
+        latency_ratio=float(costs.loc[a, "latency_ms"] / max(costs.loc[b, "latency_ms"], 1e-9)),
+    )
+
+
+def _best(table: pd.DataFrame, dataset: str, family: str, metric: str) -> str | None:
+    scores = subject_scores(table[table["dataset"] == dataset], metric)
+    scores = scores[scores["family"] == family]
+    if scores.empty:
+        return None
+    return str(scores.groupby("pipeline")["score"].mean().idxmax())
+
+
+def finding(c: Comparison, alpha: float = 0.05, p_adjusted: float | None = None) -> str:
+    """One sentence stating what the numbers say, in words that follow the evidence."""
+    p = c.pvalue if p_adjusted is None else p_adjusted
+    lead = (f"{c.a} ({c.family_a}) {c.score_a:.3f} vs {c.b} ({c.family_b}) {c.score_b:.3f}: "
+            f"difference {c.difference:+.3f} [95% CI {c.ci_low:+.3f}, {c.ci_high:+.3f}], "
+            f"{c.test} p={p:.3g} over {c.n} {c.unit}")
+    if p >= alpha:
+        verdict = "no significant difference"
+    else:
+        winner = c.a if c.difference > 0 else c.b
+        verdict = f"{winner} is significantly better"
+    cost = f"{c.a} costs {c.fit_cost_ratio:.3g}x the training time of {c.b}"
+    return f"{lead} -> {verdict}; {cost}."
+
+
+def headline(table: pd.DataFrame, metric: str = "accuracy", seed: int = 0) -> pd.DataFrame:
+    """Best deep vs best traditional pipeline per dataset (Holm-corrected over datasets).
+
+    Returns
+    -------
+    DataFrame
+        One row per dataset with the :class:`Comparison` fields, ``p_holm`` and ``finding``;
+        datasets lacking one of the families are omitted.
+    """
+    rows = []
+    for dataset in sorted(real_runs(table)["dataset"].unique()):
+        deep = _best(table, dataset, "deep", metric)
+        trad = _best(table, dataset, "traditional", metric)
+        if deep and trad:
+            rows.append(compare_pair(table, dataset, deep, trad, metric, seed).as_dict())
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["p_holm"] = holm(out["pvalue"].to_numpy())
+    out["finding"] = [finding(Comparison(**{k: r[k] for k in Comparison.__dataclass_fields__}),
+                              p_adjusted=r["p_holm"]) for r in out.to_dict("records")]
+    return out
+
+
+def pairwise(table: pd.DataFrame, dataset: str, metric: str = "accuracy",
+             seed: int = 0) -> pd.DataFrame:
+    """Every pair of pipelines on ``dataset``, with Holm-adjusted p-values."""
+    names = sorted(real_runs(table).query("dataset == @dataset")["pipeline"].unique())
+    rows = [compare_pair(table, dataset, a, b, metric, seed).as_dict()
+            for i, a in enumerate(names) for b in names[i + 1:]]
+    out = pd.DataFrame(rows)
+    if not out.empty:
+        out["p_holm"] = holm(out["pvalue"].to_numpy())
+    return out
+
+
+def chance_table(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Per subject and pipeline: accuracy, the binomial chance threshold for the subject's
+    total test trials, the label-permutation p-value when permutation runs exist, and an
+    ``at_chance`` flag: not above the threshold, or a permutation p >= alpha when enough
+    permutations were run for p < alpha to be possible (n_perm >= 1/alpha - 1)."""
+    real = real_runs(table)
+    grouped = real.groupby(["dataset", "pipeline", "subject"], observed=True)
+    out = grouped.agg(accuracy=("accuracy", "mean"), n_test=("n_test", "sum"),
+                      n_classes=("n_classes", "first")).reset_index()
+    out["chance_threshold"] = [binomial_chance_level(int(n), int(k), alpha)
+                               for n, k in zip(out["n_test"], out["n_classes"], strict=True)]
+    out["perm_p"] = np.nan
+    out["n_perm"] = 0
+    if "permutation" in table.columns and (table["permutation"] > 0).any():
+        null = table[table["permutation"] > 0].groupby(
+            ["dataset", "pipeline", "subject", "permutation"])["accuracy"].mean()
+        for i, r in out.iterrows():
+            try:
+                values = null.loc[(r["dataset"], r["pipeline"], r["subject"])].to_numpy()
+            except KeyError:
+                continue
+            out.loc[i, "perm_p"] = (1 + np.sum(values >= r["accuracy"] - 1e-12)) \
+                / (1 + len(values))
+            out.loc[i, "n_perm"] = len(values)
+    conclusive = out["n_perm"] >= np.ceil(1 / alpha - 1)
+    out["at_chance"] = (out["accuracy"] <= out["chance_threshold"]) \
+        | (conclusive & (out["perm_p"] >= alpha))
+    return out
