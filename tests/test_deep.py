@@ -4,6 +4,8 @@ early stopping inside the training fold, training-fold standardisation and a pla
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -11,11 +13,12 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 
 from neurocompare.data.containers import SignalInfo
-from neurocompare.data.simulated import SimulatedMotorImagery
+from neurocompare.data.simulated import CHANNELS, ERD_ONSET, SimulatedMotorImagery
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
 from neurocompare.pipelines.deep.estimator import DeepClassifier
 from neurocompare.pipelines.deep.macs import count_macs
-from neurocompare.pipelines.deep.modules import MODULES
+from neurocompare.pipelines.deep.modules import MODULES, build_module, deep4_min_times
+from neurocompare.pipelines.deep.recurrent import RecurrentNet
 
 SPECS = {spec.name: spec for spec in DEEP_SPECS}
 NAMES = list(SPECS)
@@ -104,6 +107,9 @@ def test_same_seed_same_model_other_seed_other_weights(name, tiny):
     np.testing.assert_array_equal(fits[0].predict(X), fits[1].predict(X))
     assert [h["train_loss"] for h in first.history_] == [h["train_loss"] for h in again.history_]
     state, other_state = first.module_.state_dict(), other.module_.state_dict()
+    # a pickled model (weights, rebuilt network) predicts the same
+    restored = pickle.loads(pickle.dumps(fits[0]))
+    np.testing.assert_array_equal(restored.predict_proba(X), fits[0].predict_proba(X))
     assert any(not torch.equal(state[key], other_state[key]) for key in state
                if state[key].is_floating_point())
 
@@ -139,7 +145,8 @@ def test_early_stopping_restores_best_weights(small):
 def test_standardisation_uses_training_data_only(small):
     X, y, info = small
     X_train, X_test = X[:30], X[30:] * 50 + 1e-3
-    net = _net(SPECS["eegnet"].build(info).set_params(net__max_epochs=1).fit(X_train, y[:30]))
+    net = _net(SPECS["shallow-convnet"].build(info).set_params(net__max_epochs=1)
+               .fit(X_train, y[:30]))
     np.testing.assert_allclose(net.mean_[:, 0], X_train.mean(axis=(0, 2)), rtol=1e-4,
                                atol=1e-9)
     np.testing.assert_allclose(net.scale_[:, 0], X_train.std(axis=(0, 2)), rtol=1e-4)
@@ -157,8 +164,46 @@ def test_lr_schedule_option(tiny):
 
 
 def test_planted_effect_above_chance(strong):
+    """ShallowConvNet finds the planted mu/beta ERD: the 11 fronto-centro-parietal channels
+    around C3/C4 from 0.5 s after the cue (the ERD window), 10 epochs, held-out quarter."""
+    central = [CHANNELS.index(name) for name in ("FC3", "FC4", "C5", "C3", "C1", "Cz", "C2",
+                                                 "C4", "C6", "CP3", "CP4")]
+    X = strong.X[:, central, int(ERD_ONSET * strong.info.sfreq):]
     X_train, X_test, y_train, y_test = train_test_split(
-        strong.X, strong.y, test_size=0.25, stratify=strong.y, random_state=0)
-    pipeline = SPECS["shallow-convnet"].build(strong.info).set_params(net__max_epochs=30)
+        X, strong.y, test_size=0.25, stratify=strong.y, random_state=0)
+    pipeline = SPECS["shallow-convnet"].build(strong.info).set_params(net__max_epochs=10)
     score = pipeline.fit(X_train, y_train).score(X_test, y_test)
     assert score > 0.7, f"held-out accuracy {score:.2f} on a strong planted effect"
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_modules_build_on_short_inputs(name):
+    for n_chans, n_times in [(1, 1), (1, 2), (2, 5), (3, 33)]:
+        module = build_module(name, n_chans=n_chans, n_times=n_times, n_outputs=3, sfreq=128.0)
+        assert module(torch.randn(2, n_chans, n_times)).shape == (2, 3)
+
+
+def test_kernel_rescaling():
+    assert deep4_min_times((10,) * 4, 3, 3) == 441  # braindecode's 250 Hz default
+    assert deep4_min_times((5,) * 4, 3, 3) == 241
+    deep = build_module("deep4", n_chans=24, n_times=384, n_outputs=2, sfreq=128.0)
+    assert deep.conv_time_spat.conv_time.kernel_size[0] == 5 and deep.conv_4.kernel_size[0] == 5
+    assert deep.pool.kernel_size[0] == 3
+    eeg = build_module("eegnet", n_chans=24, n_times=384, n_outputs=2, sfreq=256.0)
+    assert eeg.conv_temporal.kernel_size == (1, 128) and eeg.pool_1.kernel_size == (1, 8)
+    assert build_module("lstm", n_chans=4, n_times=384, n_outputs=2,
+                        sfreq=128.0).pool.kernel_size == (2,)
+
+
+def test_recurrent_readouts_and_attention():
+    net = RecurrentNet(3, 2, cell="bilstm", hidden_size=4, readout="last").eval()
+    x = torch.randn(2, 3, 10)
+    _, (hidden, _) = net.rnn(x.transpose(1, 2))
+    # "last" for a bidirectional cell = both directions' final states
+    expected = net.classifier(torch.cat([hidden[0], hidden[1]], dim=1))
+    torch.testing.assert_close(net(x), expected)
+    hybrid = build_module("cnn_lstm_attention", n_chans=3, n_times=64, n_outputs=2,
+                          sfreq=128.0).eval()
+    weights = hybrid.attention_weights(torch.randn(2, 3, 64))
+    assert weights.shape == (2, 16)  # 64 samples pooled to 32 Hz (plus "same" padding)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(2))

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from neurocompare._errors import input_error
 from neurocompare.pipelines._checks import as_epochs
 
-__all__ = ["BandPass", "Decimate", "bandpass", "bandpass_sos", "check_sfreq"]
+__all__ = ["BandPass", "Decimate", "bandpass", "bandpass_sos", "check_sfreq", "zero_phase"]
 
 
 def check_sfreq(sfreq) -> float:
@@ -66,13 +66,32 @@ def bandpass_sos(sfreq: float, l_freq: float | None, h_freq: float | None,
     return butter(order, l_freq, btype="highpass", fs=sfreq, output="sos")
 
 
+def zero_phase(X: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    """Forward-backward filtering of ``X`` along the last axis with the sections ``sos``.
+
+    Epochs shorter than scipy's default padding are padded as much as they allow (edge
+    effects then dominate, but the output stays defined).
+
+    Parameters
+    ----------
+    X : ndarray, shape (..., n_times)
+    sos : ndarray, shape (n_sections, 6)
+
+    Returns
+    -------
+    ndarray, shape (..., n_times)
+    """
+    default_pad = 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
+    padlen = min(default_pad, X.shape[-1] - 1)
+    return sosfiltfilt(sos, X, axis=-1, padlen=padlen)
+
+
 def bandpass(X: np.ndarray, sfreq: float, l_freq: float | None, h_freq: float | None,
              order: int = 4) -> np.ndarray:
     """Zero-phase (forward-backward) Butterworth filtering along the last axis.
 
     The magnitude response is the square of the single-pass Butterworth response, so the
-    edges are at -6 dB. Epochs shorter than scipy's default padding are padded as much as
-    they allow (edge effects then dominate, but the output stays defined).
+    edges are at -6 dB.
 
     Parameters
     ----------
@@ -84,10 +103,7 @@ def bandpass(X: np.ndarray, sfreq: float, l_freq: float | None, h_freq: float | 
     -------
     ndarray, shape (..., n_times)
     """
-    sos = bandpass_sos(sfreq, l_freq, h_freq, order)
-    default_pad = 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
-    padlen = min(default_pad, X.shape[-1] - 1)
-    return sosfiltfilt(sos, X, axis=-1, padlen=padlen)
+    return zero_phase(X, bandpass_sos(sfreq, l_freq, h_freq, order))
 
 
 class BandPass(TransformerMixin, BaseEstimator):
@@ -133,7 +149,7 @@ class BandPass(TransformerMixin, BaseEstimator):
         """Return the filtered epochs, shape (n_trials, n_channels, n_times)."""
         check_is_fitted(self)
         X = as_epochs(self, X, reset=False)
-        return bandpass(X, float(self.sfreq), self.l_freq, self.h_freq, self.order)
+        return zero_phase(X, self.sos_)
 
 
 class Decimate(TransformerMixin, BaseEstimator):

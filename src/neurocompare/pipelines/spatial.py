@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from neurocompare._errors import check_option, input_error
 from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines._checks import as_epochs
-from neurocompare.pipelines.filters import bandpass, bandpass_sos, check_sfreq
+from neurocompare.pipelines.filters import bandpass_sos, check_sfreq, zero_phase
 from neurocompare.pipelines.riemann import covariance_pipeline
 from neurocompare.pipelines.spd import (
     COV_ESTIMATORS,
@@ -61,6 +61,8 @@ class FilterBankCSP(TransformerMixin, BaseEstimator):
     ----------
     bands_ : list of (float, float)
         Bands used.
+    sos_ : list of ndarray
+        Band-pass filter of each band (second-order sections).
     csps_ : list of pyriemann.spatialfilters.CSP
         Fitted CSP per band.
     n_features_in_ : int
@@ -80,9 +82,8 @@ class FilterBankCSP(TransformerMixin, BaseEstimator):
         self.estimator = estimator
         self.order = order
 
-    def _filtered_covs(self, X: np.ndarray, band: tuple[float, float]) -> np.ndarray:
-        Xf = bandpass(X, float(self.sfreq), band[0], band[1], self.order)
-        return shrunk_covariances(Xf, self.estimator)
+    def _filtered_covs(self, X: np.ndarray, sos: np.ndarray) -> np.ndarray:
+        return shrunk_covariances(zero_phase(X, sos), self.estimator)
 
     def fit(self, X, y):
         """Fit one CSP per band on the training epochs.
@@ -104,20 +105,23 @@ class FilterBankCSP(TransformerMixin, BaseEstimator):
         self.bands_ = [b for b in bands if b[1] < sfreq / 2]
         if not self.bands_:
             raise input_error("bands", f"a band below Nyquist ({sfreq / 2:g} Hz)", self.bands)
-        for band in self.bands_:
-            bandpass_sos(sfreq, band[0], band[1], self.order)  # validates order
+        self.sos_ = [bandpass_sos(sfreq, lo, hi, self.order) for lo, hi in self.bands_]
         X = as_epochs(self, X, reset=True)
-        y = check_targets(X, y)
+        if X.shape[-1] < 2:
+            raise ValueError(f"X: expected at least 2 time samples per trial to estimate a "
+                             f"covariance, got {X.shape[-1]} (as 2-D input: "
+                             f"n_features={X.shape[-1]})")
+        y = check_targets(self, X, y)
         self.csps_ = [CSP(nfilter=self.nfilter, metric="euclid", log=True)
-                      .fit(self._filtered_covs(X, band), y) for band in self.bands_]
+                      .fit(self._filtered_covs(X, sos), y) for sos in self.sos_]
         return self
 
     def transform(self, X):
         """Return log-variance CSP features, shape (n_trials, n_bands * n_filters)."""
         check_is_fitted(self)
         X = as_epochs(self, X, reset=False)
-        return np.concatenate([csp.transform(self._filtered_covs(X, band))
-                               for csp, band in zip(self.csps_, self.bands_, strict=True)],
+        return np.concatenate([csp.transform(self._filtered_covs(X, sos))
+                               for csp, sos in zip(self.csps_, self.sos_, strict=True)],
                               axis=1)
 
 
@@ -155,7 +159,7 @@ class SelectKBestMI(SelectorMixin, BaseEstimator):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise input_error(name, "a positive integer", value)
         X, y = validate_data(self, X, y)
-        y = check_targets(X, y)
+        y = check_targets(self, X, y)
         n_neighbors = min(self.n_neighbors, max(1, len(y) - 1))
         self.scores_ = mutual_info_classif(X, y, n_neighbors=n_neighbors,
                                            random_state=self.random_state)

@@ -108,7 +108,7 @@ def check_spd_input(estimator: BaseEstimator, X, *, reset: bool) -> np.ndarray:
     return X
 
 
-def check_targets(X, y) -> np.ndarray:
+def check_targets(estimator: BaseEstimator, X, y) -> np.ndarray:
     """Validate classification labels for ``X``: 1-D, finite, same length, >= 2 classes.
 
     Returns
@@ -116,7 +116,8 @@ def check_targets(X, y) -> np.ndarray:
     ndarray, shape (n_trials,)
     """
     if y is None:
-        raise input_error("y", "class labels (this estimator is supervised)", y)
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the "
+                         "target y is None.")
     y = column_or_1d(y, warn=True)
     check_consistent_length(X, y)
     check_classification_targets(y)
@@ -182,7 +183,7 @@ class MDMClassifier(MDM):
         sample_weight : ndarray, shape (n_trials,), optional
         """
         X = check_spd_input(self, X, reset=True)
-        return super().fit(X, check_targets(X, y), sample_weight=sample_weight)
+        return super().fit(X, check_targets(self, X, y), sample_weight=sample_weight)
 
     def _checked(self, X) -> np.ndarray:
         check_is_fitted(self)
@@ -218,7 +219,7 @@ class CSPLogVariance(CSP):
         y : array-like, shape (n_trials,)
         """
         X = check_spd_input(self, X, reset=True)
-        return super().fit(X, check_targets(X, y))
+        return super().fit(X, check_targets(self, X, y))
 
     def transform(self, X):
         """Return CSP features, shape (n_trials, n_filters)."""
@@ -272,7 +273,7 @@ class FgMDMClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         sample_weight : ndarray, shape (n_trials,), optional
         """
         X = check_spd_input(self, X, reset=True)
-        y = check_targets(X, y)
+        y = check_targets(self, X, y)
         self.ts_ = TangentSpace(metric=self.metric, tsupdate=self.tsupdate)
         ts = self.ts_.fit_transform(X, sample_weight=sample_weight)
         lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(ts, y)
@@ -289,12 +290,15 @@ class FgMDMClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def predict(self, X):
         """Return the nearest filtered class mean's label, shape (n_trials,)."""
-        return self.mdm_.predict(self._checked(X))
+        X = self._checked(X)
+        return self.mdm_.predict(X)
 
     def predict_proba(self, X):
         """Return softmax of negative squared distances, shape (n_trials, n_classes)."""
-        return self.mdm_.predict_proba(self._checked(X))
+        X = self._checked(X)
+        return self.mdm_.predict_proba(X)
 
     def transform(self, X):
         """Return distances to each filtered class mean, shape (n_trials, n_classes)."""
-        return self.mdm_.transform(self._checked(X))
+        X = self._checked(X)
+        return self.mdm_.transform(X)

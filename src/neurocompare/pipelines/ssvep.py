@@ -38,6 +38,7 @@ from neurocompare.pipelines.spec import picked
 
 __all__ = [
     "CCAClassifier",
+    "best_threshold",
     "canonical_correlation",
     "cca_scores",
     "filterbank_picks",
@@ -237,7 +238,7 @@ class CCAClassifier(ClassifierMixin, BaseEstimator):
         """
         sfreq = self._check_params()
         X = as_epochs(self, X, reset=True)
-        y = check_targets(X, y)
+        y = check_targets(self, X, y)
         self.classes_ = np.unique(y)
         freqs = {label: float(f) for label, f in self.freqs.items()}
         self.freqs_ = np.array([freqs.get(c, np.nan) for c in self.classes_.tolist()])
@@ -287,7 +288,8 @@ class CCAClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Return the class with the largest score, shape (n_trials,)."""
-        return self.classes_[np.argmax(self._class_scores(X), axis=1)]
+        scores = self._class_scores(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
 
 def stim_freq_map(info: SignalInfo) -> dict[int, float]:

@@ -102,7 +102,7 @@ def _ensemble_stack(info: SignalInfo) -> Pipeline:
             ("svm", SVC(kernel="rbf", C=1.0, random_state=0)),
             # lbfgs: the better solver for small data sets (scikit-learn's advice)
             ("mlp", MLPClassifier(hidden_layer_sizes=(32,), solver="lbfgs", alpha=1e-2,
-                                  max_iter=200, random_state=0)),
+                                  max_iter=100, random_state=0)),
         ],
         final_estimator=LogisticRegression(C=1.0, max_iter=1000, random_state=0),
         cv=StratifiedKFold(3), n_jobs=1)

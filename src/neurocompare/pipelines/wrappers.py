@@ -55,6 +55,9 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         """
         if self.estimator is None or not hasattr(self.estimator, "fit"):
             raise input_error("estimator", "a classifier with fit/predict", self.estimator)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None.")
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -71,10 +74,12 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
     def predict(self, X):
         """Return the predicted original labels, shape (n_samples,)."""
-        codes = np.asarray(self.estimator_.predict(self._validated(X))).astype(int)
+        X = self._validated(X)
+        codes = np.asarray(self.estimator_.predict(X)).astype(int)
         return self.classes_[codes]
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X):
         """Return class probabilities, shape (n_samples, n_classes), columns as ``classes_``."""
-        return self.estimator_.predict_proba(self._validated(X))
+        X = self._validated(X)
+        return self.estimator_.predict_proba(X)

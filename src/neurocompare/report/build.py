@@ -155,8 +155,8 @@ def build_report(out: str | Path, metric: str = "accuracy",
     for name, frame in (("summary", summary), ("headline", head), ("chance", chance)):
         frame.to_csv(tables / f"{name}.csv", index=False)
     for section in datasets:
-        pd.DataFrame(section["pairwise"]).to_csv(tables / f"pairwise_{safe_name(section['name'])}.csv",
-                                                 index=False)
+        name = safe_name(section["name"])
+        pd.DataFrame(section["pairwise"]).to_csv(tables / f"pairwise_{name}.csv", index=False)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
     template = env.from_string(resources.files("neurocompare.report")
                                .joinpath("template.html").read_text())

@@ -10,8 +10,10 @@ fold it is given:
   fold only -- never from the test fold;
 * the best weights (lowest validation loss) are restored at the end.
 
-Seeds are fixed through ``random_state`` without touching the global torch RNG, and the
-torch thread count can be limited (``n_threads``) so that parallel folds do not oversubscribe.
+Seeds are fixed through ``random_state`` without touching the global torch RNG (on CUDA,
+cuDNN is switched to deterministic algorithms during fit), and the torch thread count can be
+limited (``n_threads``) so that parallel folds do not oversubscribe. Prediction runs in
+float64 on a copy of the trained network, so a trial's output does not depend on its batch.
 """
 
 from __future__ import annotations
@@ -176,14 +178,19 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.valid_indices_ = np.asarray(valid_idx, dtype=np.intp)
         device = resolve_device(self.device)
         threads = torch.get_num_threads()
+        cudnn = torch.backends.cudnn
+        cudnn_flags = cudnn.deterministic, cudnn.benchmark
         if self.n_threads:
             torch.set_num_threads(int(self.n_threads))
+        if device.type == "cuda":  # same seed, same model on the GPU too
+            cudnn.deterministic, cudnn.benchmark = True, False
         try:
             with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
                 torch.manual_seed(self.random_state)
                 self._train(X, codes, train_idx, valid_idx, device)
         finally:
             torch.set_num_threads(threads)
+            cudnn.deterministic, cudnn.benchmark = cudnn_flags
         return self
 
     def _split(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

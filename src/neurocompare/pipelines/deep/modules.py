@@ -3,7 +3,9 @@
 The braindecode models keep braindecode's architecture; only their temporal kernel and
 pooling lengths, which braindecode specifies in samples for a reference sampling rate, are
 rescaled to the data's sampling rate (and clamped to the epoch length), so that a 100 ms
-kernel stays 100 ms at 128 Hz.
+kernel stays 100 ms at 128 Hz. The recurrent networks (``rnn``, ``lstm``, ``gru``,
+``bilstm``) live in :mod:`.recurrent` and the CNN-LSTM with attention in :mod:`.hybrid`.
+Every network maps (batch, n_chans, n_times) to (batch, n_outputs) logits.
 """
 
 from __future__ import annotations

@@ -95,6 +95,7 @@ class RecurrentNet(nn.Module):
             if not isinstance(value, Integral) or value < 1:
                 raise input_error(name, "a positive integer", value)
         kind, bidirectional = CELLS[cell]
+        hidden_size, num_layers, pool = int(hidden_size), int(num_layers), int(pool)
         self.readout = readout
         self.pool = nn.AvgPool1d(pool) if pool > 1 else nn.Identity()
         self.rnn = kind(input_size=n_chans, hidden_size=hidden_size, num_layers=num_layers,
