@@ -32,15 +32,19 @@ _DEEP = {
                                        "agree to ~1e-6, not the check's 1e-7",
 }
 
-CASES: dict[str, dict[str, str]] = {
-    "bandpower-lda": PIPELINE | {
-        "check_classifiers_train": _SPECTRAL,
-        "check_classifiers_one_label": "scikit-learn's eigen-solver LDA raises IndexError, "
-                                       "not ValueError, on one class",
-        "check_transformer_preserve_dtypes": "epochs are 3-D, so pandas/polars output "
-                                             "(set_output) does not apply to PickChannels",
-        "check_fit2d_1feature": "one time sample gives identical band powers; LDA's "
-                                "eigen solver reports a singular matrix",
-    },
-    "shallow-convnet": PIPELINE | _DEEP,
-}
+
+
+def _all_cases() -> tuple[dict[str, dict[str, str]], dict[str, SignalInfo]]:
+    from tests.estimator_cases_deep import DEEP_CASES
+    from tests.estimator_cases_traditional import CHECK_INFOS, TRADITIONAL_CASES
+
+    return TRADITIONAL_CASES | DEEP_CASES, CHECK_INFOS
+
+
+#: name -> {check: reason} for every registered pipeline.
+CASES, CHECK_INFOS = _all_cases()
+
+
+def check_info(name: str) -> SignalInfo:
+    """Signal info to build ``name`` for the generic checks (some pipelines need extras)."""
+    return CHECK_INFOS.get(name, CHECK_INFO)

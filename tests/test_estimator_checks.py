@@ -7,7 +7,7 @@ import warnings
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from neurocompare.pipelines.registry import PIPELINES
-from tests.estimator_cases import CASES, CHECK_INFO
+from tests.estimator_cases import CASES, check_info
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -20,7 +20,7 @@ def _fast(estimator):
     return estimator.set_params(**small)
 
 
-ESTIMATORS = [_fast(spec.build(CHECK_INFO)) for spec in PIPELINES.values()]
+ESTIMATORS = [_fast(spec.build(check_info(name))) for name, spec in PIPELINES.items()]
 NAMES = {id(est): name for est, name in zip(ESTIMATORS, PIPELINES, strict=True)}
 
 

@@ -12,7 +12,7 @@ import pytest
 from neurocompare.data.registry import DATASETS
 from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.pipelines.spec import FAMILIES
-from tests.estimator_cases import CASES, CHECK_INFO
+from tests.estimator_cases import CASES, check_info
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def test_every_pipeline_builds_offline_without_warnings(name):
     assert spec.family in FAMILIES and spec.description
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        estimator = spec.build(CHECK_INFO)
+        estimator = spec.build(check_info(name))
     assert hasattr(estimator, "fit") and hasattr(estimator, "predict")
 
 

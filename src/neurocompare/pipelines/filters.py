@@ -81,6 +81,7 @@ def zero_phase(X: np.ndarray, sos: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (..., n_times)
     """
+    sos = np.array(sos, dtype=np.float64)  # a writable copy: scipy rejects read-only memmaps
     default_pad = 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
     padlen = min(default_pad, X.shape[-1] - 1)
     return sosfiltfilt(sos, X, axis=-1, padlen=padlen)

@@ -11,14 +11,13 @@ checks both).
 from __future__ import annotations
 
 from sklearn.base import BaseEstimator
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
 from neurocompare._errors import input_error
 from neurocompare._spec import parse_choice
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines.deep.estimator import DeepClassifier
-from neurocompare.pipelines.spec import FAMILIES, PipelineSpec, picked
-from neurocompare.pipelines.spectral import BandPower
+from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
+from neurocompare.pipelines.spec import FAMILIES, PipelineSpec
+from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
 
 __all__ = [
     "DEFAULT_PIPELINES",
@@ -29,28 +28,12 @@ __all__ = [
     "make_pipeline",
 ]
 
-def _bandpower_lda(info: SignalInfo) -> BaseEstimator:
-    return picked(info, ("bandpower", BandPower(sfreq=info.sfreq)),
-                   ("lda", LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto")))
-
-
-def _shallow(info: SignalInfo) -> BaseEstimator:
-    return picked(info, ("net", DeepClassifier(model="shallow", sfreq=info.sfreq)))
-
-
-_SPECS = [
-    PipelineSpec("bandpower-lda", "traditional",
-                 "log band power (delta..gamma, Welch) per channel -> shrinkage LDA",
-                 _bandpower_lda),
-    PipelineSpec("shallow-convnet", "deep",
-                 "braindecode ShallowFBCSPNet, early stopping on a split of the training fold",
-                 _shallow),
-]
+_SPECS = [*TRADITIONAL_SPECS, *DEEP_SPECS]
 
 #: name -> spec, in listing order.
 PIPELINES: dict[str, PipelineSpec] = {spec.name: spec for spec in _SPECS}
 #: Pipelines of a run when none are named: quick, one or more per family.
-DEFAULT_PIPELINES: tuple[str, ...] = ("bandpower-lda", "shallow-convnet")
+DEFAULT_PIPELINES: tuple[str, ...] = ("bandpower-lda", "csp-lda", "ts-lr", "shallow-convnet")
 
 
 def get_spec(label: str) -> PipelineSpec:
