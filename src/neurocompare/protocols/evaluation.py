@@ -75,6 +75,13 @@ def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache) 
     return done
 
 
+def training_device(estimator: BaseEstimator) -> str:
+    """``"cuda"``/``"cpu"`` for pipelines holding a network, else ``"cpu"``."""
+    steps = [s for _, s in estimator.steps] if isinstance(estimator, Pipeline) else [estimator]
+    devices = {getattr(s, "device_", "cpu") for s in steps}
+    return "cuda" if any(d.startswith("cuda") for d in devices) else "cpu"
+
+
 def count_parameters(estimator: BaseEstimator) -> int:
     """Trainable parameters of the torch modules inside a fitted estimator (0 if none)."""
     estimators = [s for _, s in estimator.steps] if isinstance(estimator, Pipeline) \
@@ -150,6 +157,7 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         "latency_ms": 1000 * float(np.median(latencies)) if latencies else float("nan"),
         "peak_mem_mb": max(fit.peak_mem_mb, pred_cost.peak_mem_mb),
         "n_params": count_parameters(estimator),
+        "train_device": training_device(estimator),
     }
 
 

@@ -113,7 +113,7 @@ def pareto_front(cost: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 def cost_pareto(summary: pd.DataFrame, costs: list[tuple[str, str]], metric: str,
                 title: str) -> Figure:
-    """Score against each cost (log scale), Pareto front marked.
+    """Score against each cost (log scale when it spans a decade), Pareto front marked.
 
     Parameters
     ----------
@@ -133,8 +133,10 @@ def cost_pareto(summary: pd.DataFrame, costs: list[tuple[str, str]], metric: str
                         xytext=(4, 3), textcoords="offset points")
         pts = data[front].sort_values(column)
         ax.step(pts[column], pts["mean"], where="post", color=_GREY, linewidth=1, zorder=2)
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        values = data[column].to_numpy()
+        if values.max() / values.min() > 10:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(label)
         ax.set_ylabel(f"mean {metric} over subjects")
     axes[0][0].set_title(title + " (outlined: Pareto front)", loc="left")

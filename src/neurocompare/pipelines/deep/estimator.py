@@ -107,6 +107,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Training-fold standardisation statistics.
     n_params_ : int
         Trainable parameters.
+    device_ : str
+        Device the network was trained on (``"cpu"`` or ``"cuda"``); inference runs on the
+        CPU.
     macs_ : int
         Multiply-accumulates of one prediction (one trial of the fitted shape), counted by
         :func:`neurocompare.pipelines.deep.macs.count_macs`.
@@ -177,6 +180,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         train_idx, valid_idx = self._split(codes)
         self.valid_indices_ = np.asarray(valid_idx, dtype=np.intp)
         device = resolve_device(self.device)
+        self.device_ = str(device)
         threads = torch.get_num_threads()
         cudnn = torch.backends.cudnn
         cudnn_flags = cudnn.deterministic, cudnn.benchmark
