@@ -24,7 +24,14 @@ from neurocompare.protocols.cost import Cost, measure
 from neurocompare.protocols.metrics import classification_metrics
 from neurocompare.protocols.splitters import Fold
 
-__all__ = ["FoldCache", "count_parameters", "evaluate_fold", "fit_predict"]
+__all__ = [
+    "FoldCache",
+    "count_macs",
+    "count_parameters",
+    "evaluate_fold",
+    "fit_predict",
+    "training_device",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +87,12 @@ def training_device(estimator: BaseEstimator) -> str:
     steps = [s for _, s in estimator.steps] if isinstance(estimator, Pipeline) else [estimator]
     devices = {getattr(s, "device_", "cpu") for s in steps}
     return "cuda" if any(d.startswith("cuda") for d in devices) else "cpu"
+
+
+def count_macs(estimator: BaseEstimator) -> int:
+    """Multiply-accumulates per prediction of the networks in a fitted estimator (0 if none)."""
+    steps = [s for _, s in estimator.steps] if isinstance(estimator, Pipeline) else [estimator]
+    return int(sum(getattr(s, "macs_", 0) for s in steps))
 
 
 def count_parameters(estimator: BaseEstimator) -> int:
@@ -157,6 +170,7 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         "latency_ms": 1000 * float(np.median(latencies)) if latencies else float("nan"),
         "peak_mem_mb": max(fit.peak_mem_mb, pred_cost.peak_mem_mb),
         "n_params": count_parameters(estimator),
+        "macs": count_macs(estimator),
         "train_device": training_device(estimator),
     }
 
