@@ -18,6 +18,7 @@ from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
 from neurocompare.pipelines.spec import FAMILIES, PipelineSpec
 from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
+from neurocompare.pipelines.transfer_specs import TRANSFER_SPECS
 
 __all__ = [
     "DEFAULT_PIPELINES",
@@ -28,7 +29,7 @@ __all__ = [
     "make_pipeline",
 ]
 
-_SPECS = [*TRADITIONAL_SPECS, *DEEP_SPECS]
+_SPECS = [*TRADITIONAL_SPECS, *TRANSFER_SPECS, *DEEP_SPECS]
 
 #: name -> spec, in listing order.
 PIPELINES: dict[str, PipelineSpec] = {spec.name: spec for spec in _SPECS}

@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from neurocompare.data.containers import NeuralData
+from neurocompare.pipelines.transfer import encode_domains
 from neurocompare.protocols.cost import Cost, measure
 from neurocompare.protocols.metrics import classification_metrics
 from neurocompare.protocols.splitters import Fold
@@ -138,7 +139,8 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         ``fit_time_s``, ``fit_cpu_s``, ``predict_time_s``, ``latency_ms`` (median single-trial
         prediction time over up to 5 trials), ``peak_mem_mb``, ``n_params``.
     """
-    if isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1:
+    if (isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1
+            and not getattr(estimator, "domain_aware", False)):
         prefix = _fit_prefix(estimator, X_train, y_train, X_test, cache)
         final_name, final = estimator.steps[-1]
         with measure() as final_cost:
@@ -175,6 +177,19 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
     }
 
 
+def _extra_columns(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Protocol facts of a fold as store-friendly columns (numbers as floats, else text)."""
+    out: dict[str, Any] = {}
+    for key, value in extra.items():
+        if isinstance(value, (bool, np.bool_)):
+            out[key] = bool(value)
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            out[key] = float(value)
+        else:
+            out[key] = str(value)
+    return out
+
+
 def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold: Fold,
                   cache: FoldCache | None = None) -> dict[str, dict[str, Any]]:
     """Evaluate several unfitted pipelines on one fold.
@@ -202,13 +217,21 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
     X_test, y_test = data.X[fold.test], data.y[fold.test]
     results = {}
     for name, estimator in pipelines.items():
-        out = fit_predict(estimator, X_train, y_train, X_test, cache)
+        labels = y_train
+        if "target" in fold.extra and getattr(estimator, "domain_aware", False):
+            # calibration protocol: tell the pipeline which training trials are the target's
+            domains = data.metadata["subject"].iloc[fold.train].astype(str).to_numpy()
+            labels = encode_domains(y_train, domains)
+            estimator.set_params(**{k: str(fold.extra["target"])
+                                    for k in estimator.get_params(deep=True)
+                                    if k.split("__")[-1] == "target_domain"})
+        out = fit_predict(estimator, X_train, labels, X_test, cache)
         scores = out["scores"]
         if scores is not None and scores.shape[1] != data.info.n_classes:
             scores = None  # a training fold missed a class; AUC is undefined
         metrics = classification_metrics(y_test, out["y_pred"], scores, data.info.n_classes)
         results[name] = {**metrics, **out, "n_train": len(fold.train), "n_test": len(fold.test),
                          "fold": fold.id, "fold_digest": fold.digest, "subject": fold.subject,
-                         "session": fold.session}
+                         "session": fold.session, **_extra_columns(fold.extra)}
         logger.debug("%s %s: accuracy %.3f", fold.id, name, metrics["accuracy"])
     return results

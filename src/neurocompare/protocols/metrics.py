@@ -34,8 +34,10 @@ def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> fl
     present = np.unique(y_true)
     if len(present) < n_classes:
         return float("nan")
-    return float(roc_auc_score(y_true, proba, multi_class="ovr", average="macro",
-                               labels=np.arange(n_classes)))
+    # macro one-vs-rest AUC, class by class: equal to roc_auc_score(multi_class="ovr") for
+    # probabilities, and also defined for decision values (SVC, CCA), whose rows do not sum
+    # to 1 and which roc_auc_score(multi_class="ovr") rejects with a ValueError
+    return float(np.mean([roc_auc_score(y_true == k, proba[:, k]) for k in range(n_classes)]))
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from neurocompare._errors import input_error
+from neurocompare.protocols.budget import CalibrationBudget, LearningCurve
 from neurocompare.protocols.splitters import (
     BlockedKFold,
     Chronological,
@@ -48,6 +49,21 @@ _SPECS = [
                  lambda seed, **kw: CrossSubject(**kw)),
     ProtocolSpec("grouped-subject-kfold", "5-fold over subjects (each subject in one fold)",
                  lambda seed, **kw: GroupedSubjectKFold(**kw)),
+    ProtocolSpec("learning-curve",
+                 "within-session 5-fold, training on 10/20/40/70/100% of each training fold "
+                 "(nested, class-stratified, 3 repeats), same test folds",
+                 lambda seed, **kw: LearningCurve(WithinSession(random_state=seed),
+                                                  **({"random_state": seed} | kw))),
+    ProtocolSpec("learning-curve-subjects",
+                 "leave one subject out, training on growing numbers of the other subjects "
+                 "(20..100%, 3 repeats)",
+                 lambda seed, **kw: LearningCurve(CrossSubject(), unit="subjects",
+                                                  **({"sizes": (0.2, 0.4, 0.6, 0.8, 1.0),
+                                                      "random_state": seed} | kw))),
+    ProtocolSpec("calibration",
+                 "leave one subject out plus k = 0/1/2/5/10 labelled calibration trials per "
+                 "class of the target (2 repeats); same target test trials for every k",
+                 lambda seed, **kw: CalibrationBudget(**({"random_state": seed} | kw))),
 ]
 
 PROTOCOLS: dict[str, ProtocolSpec] = {spec.name: spec for spec in _SPECS}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ class Fold:
     digest : str
         Hash of the test rows' (subject, session, run, position) keys; equal digests mean
         identical test sets.
+    extra : dict
+        Protocol-specific facts stored with the results (e.g. ``train_size`` of a
+        learning-curve point, ``k`` calibration trials per class, the ``target`` subject).
     """
 
     id: str
@@ -58,6 +61,7 @@ class Fold:
     subject: str
     session: str
     digest: str
+    extra: dict = field(default_factory=dict)
 
 
 def _digest(metadata: pd.DataFrame, rows: np.ndarray) -> str:
@@ -85,8 +89,8 @@ class Splitter:
     scope = "subject"
     columns: tuple[str, ...] = ("subject", "session")
 
-    def _folds(self, metadata: pd.DataFrame, y: np.ndarray
-               ) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    def _folds(self, metadata: pd.DataFrame, y: np.ndarray) -> Iterator[tuple]:
+        """Yield ``(id, train, test)`` or ``(id, train, test, extra)``."""
         raise NotImplementedError
 
     def folds(self, metadata: pd.DataFrame, y) -> Iterator[Fold]:
@@ -95,10 +99,11 @@ class Splitter:
         y = np.asarray(y)
         if len(y) != len(metadata):
             raise input_error("y", f"{len(metadata)} labels (one per metadata row)", len(y))
-        for fold_id, train, test in self._folds(metadata.reset_index(drop=True), y):
+        for fold_id, train, test, *extra in self._folds(metadata.reset_index(drop=True), y):
             test_meta = metadata.iloc[test]
             yield Fold(fold_id, np.sort(train), np.sort(test), _label(test_meta["subject"]),
-                       _label(test_meta["session"]), _digest(metadata, np.sort(test)))
+                       _label(test_meta["session"]), _digest(metadata, np.sort(test)),
+                       dict(extra[0]) if extra else {})
 
     def split(self, metadata: pd.DataFrame, y=None, groups=None
               ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
