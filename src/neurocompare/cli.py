@@ -32,7 +32,7 @@ from neurocompare.records.manifest import machine_info, write_run
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig, dataset_records, execute, package_versions, plan
-from neurocompare.stats.summary import summary_table
+from neurocompare.stats.summary import largest_budget, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Does deep learning beat the traditional method on my neural data? "
@@ -42,7 +42,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
 logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
-                "scheduler", "permutations"}
+                "scheduler", "permutations", "tune", "tune_cpu_s"}
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def _print_summary(out: Path) -> None:
     if not store.keys():
         console.print("No results stored yet.")
         return
-    table = summary_table(store.table())
+    table = summary_table(largest_budget(store.table()))
     view = Table(title="Accuracy per pipeline (mean over subjects of the fold-averaged score)")
     for column in ("dataset", "pipeline", "family", "subjects", "mean", "sd", "fit s/fold",
                    "latency ms"):
@@ -115,6 +115,10 @@ def run(
         help="Dask scheduler address; work units run there.")] = None,
     permutations: Annotated[int | None, typer.Option(
         help="Label-permutation runs per subject and pipeline (chance-level test).")] = None,
+    tune: Annotated[int | None, typer.Option(
+        help="Optuna trials per pipeline, nested inside each training fold (0: off).")] = None,
+    tune_cpu_s: Annotated[float | None, typer.Option(
+        help="CPU-second cap per tuning study (same for every pipeline).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
     report: Annotated[bool, typer.Option(help="Write the HTML report at the end.")] = True,
     data_root: Annotated[Path | None, typer.Option(
@@ -137,7 +141,8 @@ def run(
             params[key] = literal(value)
         values["protocol_params"] = params
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
-                       ("scheduler", scheduler), ("permutations", permutations)):
+                       ("scheduler", scheduler), ("permutations", permutations),
+                       ("tune", tune), ("tune_cpu_s", tune_cpu_s)):
         if value is not None:
             values[key] = value
     if data_root is not None:

@@ -32,6 +32,7 @@ from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData, concat_data
 from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
 from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec, make_pipeline
+from neurocompare.pipelines.tuning import OptunaSearch, search_space_for
 from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.keys import canonical_params, params_key, unit_key
@@ -71,7 +72,8 @@ class RunConfig:
     out : str or Path
         Output folder (results store, report).
     jobs : int
-        Parallel worker processes (local joblib) when no scheduler is given.
+        Parallel worker processes (local joblib) when no scheduler is given; defaults to the
+        number of CPU cores.
     seed : int
         Seed for splits and every ``random_state`` parameter of every pipeline.
     scheduler : str, optional
@@ -80,6 +82,11 @@ class RunConfig:
         Label-permutation runs per subject and pipeline (the chance-level test): each
         re-evaluates every fold with labels shuffled within each (subject, session); stored
         with ``permutation`` = 1..N (0 is the real run).
+    tune : int
+        Optuna trials per pipeline and training fold (0: no tuning). Tuned results are stored
+        as ``"<pipeline> (optuna N)"``.
+    tune_cpu_s : float, optional
+        CPU-second cap per study, the same for every pipeline.
     """
 
     datasets: list[tuple[str, dict[str, Any]]] = field(
@@ -88,10 +95,12 @@ class RunConfig:
     protocol: str = "within-session"
     protocol_params: dict[str, Any] = field(default_factory=dict)
     out: str | Path = "neurocompare-results"
-    jobs: int = 1
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = 42
     scheduler: str | None = None
     permutations: int = 0
+    tune: int = 0
+    tune_cpu_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ class WorkUnit:
     out: str
     n_threads: int
     permutations: int = 0
+    tune: int = 0
+    tune_cpu_s: float | None = None
 
     @property
     def label(self) -> str:
@@ -208,6 +219,15 @@ def _row(unit: WorkUnit, dataset: Dataset, name: str, estimator: BaseEstimator,
     return row
 
 
+def _build(name: str, info: Any, unit: WorkUnit) -> BaseEstimator:
+    """The pipeline ``name``, wrapped in a nested Optuna search when the run tunes."""
+    estimator = make_pipeline(name, info)
+    if not unit.tune:
+        return estimator
+    return OptunaSearch(estimator, search_space_for(name), n_trials=unit.tune,
+                        cpu_budget_s=unit.tune_cpu_s, random_state=unit.seed)
+
+
 def run_unit(unit: WorkUnit) -> UnitReport:
     """Evaluate every pipeline on every fold of ``unit`` not yet in the store.
 
@@ -234,7 +254,7 @@ def run_unit(unit: WorkUnit) -> UnitReport:
             for name in unit.pipelines:
                 if get_spec(name).applicable(data.info):
                     continue
-                estimator = _seeded(make_pipeline(name, data.info), unit.seed, unit.n_threads)
+                estimator = _seeded(_build(name, data.info, unit), unit.seed, unit.n_threads)
                 key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
                                protocol_params=dict(unit.protocol_params), fold=fold.id,
                                pipeline=name, pipeline_key=params_key(estimator),
@@ -249,6 +269,12 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                     report.errors.append(f"{name} on {fold.id}: {type(exc).__name__}: {exc}")
                     continue
                 row = _row(unit, dataset, name, estimator, result, key, permutation)
+                if unit.tune:
+                    row["pipeline"] = f"{name} (optuna {unit.tune})"
+                    search = estimator
+                    row |= {"tuning_trials": int(search.n_trials_done_),
+                            "tuning_cpu_s": float(search.tuning_cpu_s_),
+                            "tuned_params": json.dumps(search.best_params_, default=str)}
                 row["n_classes"] = data.info.n_classes
                 store.write(key, [row])
                 report.computed += 1
@@ -265,6 +291,8 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         raise input_error("jobs", "a positive integer", config.jobs)
     if not isinstance(config.permutations, int) or config.permutations < 0:
         raise input_error("permutations", "a non-negative integer", config.permutations)
+    if not isinstance(config.tune, int) or config.tune < 0:
+        raise input_error("tune", "a non-negative number of Optuna trials", config.tune)
     splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
     n_threads = max(1, (os.cpu_count() or 1) // config.jobs)
     units = []
@@ -274,7 +302,8 @@ def plan(config: RunConfig) -> list[WorkUnit]:
                 "pipelines": tuple(config.pipelines), "protocol": config.protocol,
                 "protocol_params": tuple(sorted(config.protocol_params.items())),
                 "seed": config.seed, "out": str(config.out), "n_threads": n_threads,
-                "permutations": config.permutations}
+                "permutations": config.permutations, "tune": config.tune,
+                "tune_cpu_s": config.tune_cpu_s}
         subjects = dataset.subjects()
         if not subjects:
             raise input_error(f"dataset {name!r}", "at least one subject", "none found")

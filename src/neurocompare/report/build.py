@@ -27,9 +27,15 @@ from neurocompare._errors import input_error
 from neurocompare.records.manifest import read_runs
 from neurocompare.records.store import ResultStore
 from neurocompare.report import figures
+from neurocompare.report.budget import budget_section
 from neurocompare.stats.compare import chance_table, headline, pairwise
 from neurocompare.stats.multiple import friedman_nemenyi, random_effects, stouffer
-from neurocompare.stats.summary import real_runs, subject_scores, summary_table
+from neurocompare.stats.summary import (
+    largest_budget,
+    real_runs,
+    subject_scores,
+    summary_table,
+)
 
 __all__ = ["build_report"]
 
@@ -126,9 +132,10 @@ def build_report(out: str | Path, metric: str = "accuracy",
     store = ResultStore(out)
     if not store.keys():
         raise input_error("RESULTS", "an output folder holding results/*.parquet", str(out))
-    table = store.table()
-    if metric not in table.columns:
+    everything = store.table()
+    if metric not in everything.columns:
         raise input_error("metric", "a result column", metric)
+    table = largest_budget(everything)
     real = real_runs(table)
     folder = out / "report"
     figs = _Figures(folder / "figures")
@@ -171,7 +178,8 @@ def build_report(out: str | Path, metric: str = "accuracy",
         forest=forest, meta=meta, stouffer=combined,
         at_chance=chance[chance["at_chance"]].to_dict("records"),
         has_permutations=bool((table.get("permutation", pd.Series([0])) > 0).any()),
-        runs=runs, extra_sections=[Markup(s) for s in extra_sections or []],
+        runs=runs, extra_sections=[Markup(s) for s in [budget_section(everything, figs.add),
+                                                       *(extra_sections or [])] if s],
     )
     path = folder / "report.html"
     path.write_text(html)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from neurocompare._errors import input_error
 
-__all__ = ["real_runs", "subject_scores", "summary_table"]
+__all__ = ["largest_budget", "real_runs", "subject_scores", "summary_table"]
 
 
 def real_runs(table: pd.DataFrame) -> pd.DataFrame:
@@ -14,6 +14,19 @@ def real_runs(table: pd.DataFrame) -> pd.DataFrame:
     if "permutation" not in table.columns:
         return table
     return table[table["permutation"] == 0]
+
+
+def largest_budget(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows at the largest data budget of each dataset (other rows are kept as they are).
+
+    Learning-curve results keep only their largest training size and calibration results
+    their largest ``k``, so that headline comparisons use the full training sets.
+    """
+    for column in ("size", "k"):
+        if column in table.columns and table[column].notna().any():
+            largest = table.groupby("dataset")[column].transform("max")
+            table = table[table[column].isna() | (table[column] == largest)]
+    return table
 
 
 def subject_scores(table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:

@@ -1,0 +1,124 @@
+"""Report section for data-budget protocols: learning curves, crossovers, calibration curves,
+and the tuning budget of tuned runs."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from markupsafe import escape
+from matplotlib.figure import Figure
+
+from neurocompare.report.figures import FAMILY_COLORS
+from neurocompare.stats.learning import crossover, curve_table, fit_power_law, power_law
+from neurocompare.stats.summary import real_runs
+
+__all__ = ["budget_section", "calibration_plot", "learning_curve_plot"]
+
+_MARKERS = itertools.cycle("osD^vP*X")
+
+
+def learning_curve_plot(curves: pd.DataFrame, crossovers: list, title: str,
+                        xlabel: str) -> Figure:
+    """Mean score +- 95% CI against training size, fitted power laws dashed, crossovers
+    marked with vertical lines."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.3))
+    for (name, family), rows in curves.groupby(["pipeline", "family"]):
+        rows = rows.sort_values("train_size")
+        color = FAMILY_COLORS.get(family, "#555555")
+        marker = next(_MARKERS)
+        ax.errorbar(rows["train_size"], rows["mean"],
+                    yerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
+                    color=color, marker=marker, capsize=3, linewidth=1.2, label=name)
+        params = fit_power_law(rows["train_size"], rows["mean"])
+        grid = pd.Series(rows["train_size"]).agg(["min", "max"])
+        xs = pd.Series([grid["min"] + (grid["max"] - grid["min"]) * i / 100
+                        for i in range(101)])
+        ax.plot(xs, power_law(xs.to_numpy(), *params), color=color, linestyle=":",
+                linewidth=1)
+    for c in crossovers:
+        if c.estimate == c.estimate:
+            ax.axvline(c.estimate, color="black", linestyle="--", linewidth=1)
+            ax.text(c.estimate, ax.get_ylim()[0], f" crossover ~{c.estimate:.0f}",
+                    rotation=90, va="bottom", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy (mean over subjects, 95% CI)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def calibration_plot(table: pd.DataFrame, title: str) -> Figure:
+    """Accuracy on the target's held-out trials against calibration trials per class."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.3))
+    per_subject = table.groupby(["pipeline", "family", "target", "k"])["accuracy"].mean()
+    summary = per_subject.groupby(["pipeline", "family", "k"]).agg(["mean", "sem"])
+    for (name, family), rows in summary.groupby(level=["pipeline", "family"]):
+        rows = rows.droplevel(["pipeline", "family"]).sort_index()
+        ax.errorbar(rows.index, rows["mean"], yerr=1.96 * rows["sem"].fillna(0),
+                    color=FAMILY_COLORS.get(family, "#555555"), marker=next(_MARKERS),
+                    capsize=3, label=name)
+    ax.set_xlabel("labelled calibration trials per class of the target subject")
+    ax.set_ylabel("accuracy on the target's other trials")
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _best_pairs(table: pd.DataFrame, dataset: str) -> list[tuple[str, str]]:
+    rows = table[table["dataset"] == dataset]
+    means = rows.groupby(["pipeline", "family"])["accuracy"].mean().reset_index()
+    deep = means[means["family"] != "traditional"].sort_values("accuracy", ascending=False)
+    trad = means[means["family"] == "traditional"].sort_values("accuracy", ascending=False)
+    if deep.empty or trad.empty:
+        return []
+    return [(deep.iloc[0]["pipeline"], trad.iloc[0]["pipeline"])]
+
+
+def budget_section(table: pd.DataFrame, add_figure: Callable[[Figure, str], str]) -> str:
+    """HTML of the data-efficiency section, or ``""`` when the results have no budget
+    protocol or tuning. ``add_figure(fig, name)`` saves a figure and returns its data URI."""
+    table = real_runs(table)
+    parts: list[str] = []
+    if "train_size" in table.columns and table["train_size"].notna().any():
+        rows = table.dropna(subset=["train_size"])
+        curves = curve_table(rows)
+        unit = "subjects" if "unit" in rows and (rows["unit"] == "subjects").any() \
+            else "trials"
+        for dataset in sorted(curves["dataset"].unique()):
+            found = [crossover(rows, dataset, d, t) for d, t in _best_pairs(rows, dataset)]
+            uri = add_figure(learning_curve_plot(curves[curves["dataset"] == dataset], found,
+                                                 f"{dataset}: learning curves",
+                                                 f"training {unit} (log scale)"),
+                             f"{dataset}_learning_curves")
+            parts.append(f'<h3>{escape(dataset)}: learning curves</h3><img alt="learning '
+                         f'curves" src="{uri}">')
+            for c in found:
+                parts.append(f'<p class="finding">{escape(c.statement)}; a crossover occurs '
+                             f'in {100 * c.fraction_with_crossover:.0f}% of bootstrap samples '
+                             f'over subjects.</p>')
+    if "k" in table.columns and table["k"].notna().any():
+        rows = table.dropna(subset=["k"])
+        for dataset in sorted(rows["dataset"].unique()):
+            uri = add_figure(calibration_plot(rows[rows["dataset"] == dataset],
+                                              f"{dataset}: calibration budget"),
+                             f"{dataset}_calibration")
+            parts.append(f'<h3>{escape(dataset)}: transfer with k calibration trials</h3>'
+                         f'<img alt="calibration curves" src="{uri}">')
+    if "tuning_trials" in table.columns and table["tuning_trials"].notna().any():
+        tuned = table.dropna(subset=["tuning_trials"]).groupby("pipeline").agg(
+            trials=("tuning_trials", "mean"), cpu_s=("tuning_cpu_s", "mean"))
+        rows_html = "".join(f"<tr><td class='t'>{escape(name)}</td><td>{r.trials:.1f}</td>"
+                            f"<td>{r.cpu_s:.2f}</td></tr>" for name, r in tuned.iterrows())
+        parts.append("<h3>Tuning budget (nested Optuna, per training fold)</h3><table><tr>"
+                     "<th class='t'>pipeline</th><th>trials per fold</th>"
+                     f"<th>CPU s per fold</th></tr>{rows_html}</table>")
+    if not parts:
+        return ""
+    return ('<section id="budget"><h2>Data efficiency, transfer and tuning</h2>'
+            + "".join(parts) + "</section>")

@@ -1,0 +1,54 @@
+"""Nested Optuna tuning: reproducible with a seed, inside the training fold, budget recorded."""
+
+import numpy as np
+
+from neurocompare.data.simulated import SimulatedMotorImagery
+from neurocompare.pipelines.registry import make_pipeline
+from neurocompare.pipelines.tuning import OptunaSearch, search_space_for
+from neurocompare.records.store import ResultStore
+from neurocompare.runner import RunConfig, execute, plan
+
+
+def _data():
+    return SimulatedMotorImagery(n_subjects=1, n_trials_per_class=20).load_subject(1)
+
+
+def test_study_is_reproducible_with_a_seed():
+    data = _data()
+    runs = []
+    for _ in range(2):
+        search = OptunaSearch(make_pipeline("bandpower-lr", data.info),
+                              search_space_for("bandpower-lr"), n_trials=6, random_state=3)
+        search.fit(data.X, data.y)
+        runs.append((search.best_params_, search.best_score_, search.predict_proba(data.X)))
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
+    np.testing.assert_allclose(runs[0][2], runs[1][2])
+    other = OptunaSearch(make_pipeline("bandpower-lr", data.info),
+                         search_space_for("bandpower-lr"), n_trials=6, random_state=4)
+    assert other.fit(data.X, data.y).best_params_ != runs[0][0]
+    assert "lr__C" in runs[0][0] and search.n_trials_done_ == 6 and search.tuning_cpu_s_ > 0
+
+
+def test_cpu_budget_stops_the_study():
+    data = _data()
+    search = OptunaSearch(make_pipeline("bandpower-lr", data.info),
+                          search_space_for("bandpower-lr"), n_trials=500, cpu_budget_s=0.5)
+    search.fit(data.X, data.y)
+    assert 1 <= search.n_trials_done_ < 500
+
+
+def test_pipeline_without_search_space_fits_once():
+    data = _data()
+    search = OptunaSearch(make_pipeline("mdm", data.info), search_space_for("mdm"),
+                          n_trials=5).fit(data.X, data.y)
+    assert search.n_trials_done_ == 0 and search.best_params_ == {}
+    assert search.score(data.X, data.y) > 0.5
+
+
+def test_tuned_run_records_the_budget(tmp_path):
+    config = RunConfig(datasets=[("simulated-mi", {"n_subjects": 1, "n_trials_per_class": 10})],
+                       pipelines=["bandpower-lr"], out=tmp_path, tune=3, jobs=1)
+    execute(plan(config))
+    table = ResultStore(tmp_path).table()
+    assert set(table["pipeline"]) == {"bandpower-lr (optuna 3)"}
+    assert (table["tuning_trials"] == 3).all() and (table["tuning_cpu_s"] > 0).all()
