@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -101,6 +100,8 @@ class ResultStore:
         """Run DuckDB ``sql`` in which the view ``results`` holds every stored row."""
         if not self.keys():
             raise input_error("results folder", "stored results", f"no results in {self.folder}")
+        import duckdb  # imported here: writing results needs only pyarrow
+
         con = duckdb.connect()
         try:
             pattern = str(self.folder / "*.parquet").replace("'", "''")
