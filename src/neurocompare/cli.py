@@ -42,7 +42,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
 logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
-                "scheduler", "permutations", "tune", "tune_cpu_s"}
+                "scheduler", "permutations", "tune", "tune_cpu_s", "explain", "explain_options"}
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -119,6 +119,9 @@ def run(
         help="Optuna trials per pipeline, nested inside each training fold (0: off).")] = None,
     tune_cpu_s: Annotated[float | None, typer.Option(
         help="CPU-second cap per tuning study (same for every pipeline).")] = None,
+    explain: Annotated[list[str] | None, typer.Option(
+        "--explain", help="Interpretability method run on every fitted fold (repeatable): "
+        "permutation, shap, patterns, integrated-gradients, saliency.")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
     report: Annotated[bool, typer.Option(help="Write the HTML report at the end.")] = True,
     data_root: Annotated[Path | None, typer.Option(
@@ -142,7 +145,7 @@ def run(
         values["protocol_params"] = params
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
                        ("scheduler", scheduler), ("permutations", permutations),
-                       ("tune", tune), ("tune_cpu_s", tune_cpu_s)):
+                       ("tune", tune), ("tune_cpu_s", tune_cpu_s), ("explain", explain)):
         if value is not None:
             values[key] = value
     if data_root is not None:
@@ -191,6 +194,27 @@ def report_command(
 ) -> None:
     """Write the HTML report (figures, tables, statistics) of a stored run."""
     console.print(f"Report: {build_report(results, metric).resolve()}")
+
+
+@app.command("explain")
+def explain_command(
+    results: Annotated[Path, typer.Argument(help="Output folder of a run.")],
+    method: Annotated[list[str] | None, typer.Option(
+        "--method", "-m", help="Method (repeatable); default permutation.")] = None,
+    pipeline: Annotated[list[str] | None, typer.Option(
+        "--pipeline", "-p", help="Only these pipelines (repeatable).")] = None,
+    n_repeats: Annotated[int, typer.Option(help="Permutations per group.")] = 10,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+) -> None:
+    """Re-fit the stored run's folds and write importance tables, maps and the report."""
+    from neurocompare.explain.run import explain_results
+
+    if not ResultStore(results).keys():
+        raise input_error("RESULTS", "the output folder of a run (with results)", str(results))
+    summary_ = explain_results(results, tuple(method or ("permutation",)), pipeline,
+                               n_repeats=n_repeats, jobs=jobs)
+    console.print(f"Importances: {summary_}")
+    console.print(f"Report: {build_report(results).resolve()}")
 
 
 @app.command()

@@ -87,6 +87,11 @@ class RunConfig:
         as ``"<pipeline> (optuna N)"``.
     tune_cpu_s : float, optional
         CPU-second cap per study, the same for every pipeline.
+    explain : list of str
+        Interpretability methods run on every fitted (pipeline, fold) (see
+        :data:`neurocompare.explain.run.METHODS`); importances go to ``<out>/importance``.
+    explain_options : dict
+        Options of the interpretability methods (e.g. ``{"n_repeats": 10}``).
     """
 
     datasets: list[tuple[str, dict[str, Any]]] = field(
@@ -101,6 +106,8 @@ class RunConfig:
     permutations: int = 0
     tune: int = 0
     tune_cpu_s: float | None = None
+    explain: list[str] = field(default_factory=list)
+    explain_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,8 @@ class WorkUnit:
     permutations: int = 0
     tune: int = 0
     tune_cpu_s: float | None = None
+    explain: tuple[str, ...] = ()
+    explain_options: tuple[tuple[str, Any], ...] = ()
 
     @property
     def label(self) -> str:
@@ -174,7 +183,7 @@ def dataset_records(config: RunConfig) -> list[dict[str, Any]]:
     return out
 
 
-def _load_all(dataset: Dataset) -> NeuralData:
+def load_all(dataset: Dataset) -> NeuralData:
     """Whole dataset, cached per process (cross-subject units share it; one at a time)."""
     key = dataset.fingerprint()
     if key not in _DATA_CACHE:
@@ -183,12 +192,16 @@ def _load_all(dataset: Dataset) -> NeuralData:
     return _DATA_CACHE[key]
 
 
-def _seeded(estimator: BaseEstimator, seed: int, n_threads: int) -> BaseEstimator:
+def seeded(estimator: BaseEstimator, seed: int) -> BaseEstimator:
+    """A clone of ``estimator`` with every ``random_state`` parameter set to ``seed``.
+
+    Thread counts are set per worker process (torch and BLAS), not as parameters, so that
+    result keys do not depend on the machine's core count or the number of jobs.
+    """
     estimator = clone(estimator)
     params = estimator.get_params(deep=True)
-    estimator.set_params(**{k: seed for k in params if k.split("__")[-1] == "random_state"})
-    estimator.set_params(**{k: n_threads for k in params if k.split("__")[-1] == "n_threads"})
-    return estimator
+    return estimator.set_params(**{k: seed for k in params
+                                   if k.split("__")[-1] == "random_state"})
 
 
 def permuted(data: NeuralData, permutation: int, seed: int) -> NeuralData:
@@ -228,6 +241,19 @@ def _build(name: str, info: Any, unit: WorkUnit) -> BaseEstimator:
                         cpu_budget_s=unit.tune_cpu_s, random_state=unit.seed)
 
 
+def _explain(unit: WorkUnit, report: UnitReport, dataset: Dataset, name: str,
+             estimator: BaseEstimator, data: NeuralData, fold: Any, key: str) -> None:
+    """Store importances of a freshly fitted pipeline (a failure is reported, not raised)."""
+    from neurocompare.explain.run import explain_and_store
+
+    try:
+        explain_and_store(unit.out, name, estimator, data, fold, unit.explain, unit.seed, key,
+                          dataset=dataset.name, **dict(unit.explain_options))
+    except Exception as exc:  # the result itself is stored; importances can be redone
+        logger.debug(traceback.format_exc())
+        report.errors.append(f"explain {name} on {fold.id}: {type(exc).__name__}: {exc}")
+
+
 def run_unit(unit: WorkUnit) -> UnitReport:
     """Evaluate every pipeline on every fold of ``unit`` not yet in the store.
 
@@ -243,7 +269,7 @@ def run_unit(unit: WorkUnit) -> UnitReport:
     torch.set_num_threads(unit.n_threads)
     with threadpool_limits(limits=unit.n_threads):
         data = dataset.load_subject(unit.subject) if unit.fold_index is None \
-            else _load_all(dataset)
+            else load_all(dataset)
         splitter = make_splitter(unit.protocol, unit.seed, **dict(unit.protocol_params))
         folds = list(splitter.folds(data.metadata, data.y))
         if unit.fold_index is not None:
@@ -254,7 +280,7 @@ def run_unit(unit: WorkUnit) -> UnitReport:
             for name in unit.pipelines:
                 if get_spec(name).applicable(data.info):
                     continue
-                estimator = _seeded(_build(name, data.info, unit), unit.seed, unit.n_threads)
+                estimator = seeded(_build(name, data.info, unit), unit.seed)
                 key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
                                protocol_params=dict(unit.protocol_params), fold=fold.id,
                                pipeline=name, pipeline_key=params_key(estimator),
@@ -278,6 +304,9 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                 row["n_classes"] = data.info.n_classes
                 store.write(key, [row])
                 report.computed += 1
+                if unit.explain and permutation == 0:
+                    _explain(unit, report, dataset, name, result["estimator"], fold_data, fold,
+                             key)
     return report
 
 
@@ -303,7 +332,8 @@ def plan(config: RunConfig) -> list[WorkUnit]:
                 "protocol_params": tuple(sorted(config.protocol_params.items())),
                 "seed": config.seed, "out": str(config.out), "n_threads": n_threads,
                 "permutations": config.permutations, "tune": config.tune,
-                "tune_cpu_s": config.tune_cpu_s}
+                "tune_cpu_s": config.tune_cpu_s, "explain": tuple(config.explain),
+                "explain_options": tuple(sorted(config.explain_options.items()))}
         subjects = dataset.subjects()
         if not subjects:
             raise input_error(f"dataset {name!r}", "at least one subject", "none found")
@@ -317,7 +347,7 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         if splitter.scope == "subject":
             units += [WorkUnit(subject=s, fold_index=None, **base) for s in subjects]
         else:
-            data = _load_all(dataset)
+            data = load_all(dataset)
             n_folds = sum(1 for _ in splitter.folds(data.metadata, data.y))
             units += [WorkUnit(subject=None, fold_index=k, **base) for k in range(n_folds)]
     return units

@@ -115,6 +115,15 @@ def _dataset_section(table: pd.DataFrame, name: str, metric: str, record: dict |
     return section
 
 
+def _interpretability(out: Path, records: dict[str, dict[str, Any]]) -> str:
+    """The interpretability section when the run stored importances, else ``""``."""
+    if not (out / "importance").is_dir():
+        return ""
+    from neurocompare.report.interpretability import interpretability_section
+
+    return interpretability_section(out, records=records)
+
+
 def build_report(out: str | Path, metric: str = "accuracy",
                  extra_sections: list[str] | None = None) -> Path:
     """Write ``<out>/report/report.html`` (plus figures and CSV tables) and return its path.
@@ -178,8 +187,9 @@ def build_report(out: str | Path, metric: str = "accuracy",
         forest=forest, meta=meta, stouffer=combined,
         at_chance=chance[chance["at_chance"]].to_dict("records"),
         has_permutations=bool((table.get("permutation", pd.Series([0])) > 0).any()),
-        runs=runs, extra_sections=[Markup(s) for s in [budget_section(everything, figs.add),
-                                                       *(extra_sections or [])] if s],
+        runs=runs, extra_sections=[Markup(s) for s in [
+            budget_section(everything, figs.add), _interpretability(out, records),
+            *(extra_sections or [])] if s],
     )
     path = folder / "report.html"
     path.write_text(html)

@@ -1,0 +1,34 @@
+"""Interpretability: what fitted pipelines use, scored against known ground truth.
+
+Sits beside :mod:`neurocompare.protocols`: it takes fitted pipelines and a test fold.
+
+* :mod:`.grouped` -- model-agnostic grouped permutation importance (channel, band, time
+  window) for any pipeline, in score units;
+* :mod:`.model_specific` -- SHAP (trees, linear), Haufe activation patterns, CSP patterns,
+  Captum integrated gradients and gradient x input for deep networks;
+* :mod:`.sanity` -- the model-randomisation check (Adebayo et al. 2018);
+* :mod:`.stability` -- ranking agreement across folds/subjects and the biomarker table;
+* :mod:`.run` -- tidy importance rows per fold, the ``<out>/importance`` store, the runner
+  hook and re-explanation of a stored run.
+
+Ground-truth recovery scores live in :mod:`neurocompare.stats.recovery`, the report section
+in :mod:`neurocompare.report.interpretability`. shap and captum are imported lazily.
+"""
+
+from neurocompare.explain.grouped import grouped_importance
+from neurocompare.explain.run import (
+    METHODS,
+    ImportanceStore,
+    explain_and_store,
+    explain_fold,
+    explain_results,
+)
+
+__all__ = [
+    "METHODS",
+    "ImportanceStore",
+    "explain_and_store",
+    "explain_fold",
+    "explain_results",
+    "grouped_importance",
+]
