@@ -34,7 +34,8 @@ CHECK_INFOS: dict[str, SignalInfo] = {
                             extra={"stim_freqs": {"10Hz": 10.0, "15Hz": 15.0, "20Hz": 20.0}}),
     **{name: SignalInfo(kind="epochs", class_names=("a", "b"), sfreq=128.0,
                         extra={"channel_groups": {"1-45Hz": [0], "9.5-10.5Hz": [0]}})
-       for name in ("ssvep-fb-ts-lr", "ssvep-fb-ts-svm", "ssvep-fb-mdm")},
+       for name in ("ssvep-fb-ts-lr", "ssvep-fb-ts-svm", "ssvep-fb-mdm",
+                    "ssvep-fb-ts-lr-rct")},
 }
 
 _SPECTRAL = ("a 2-D row is read as a short time series; its power spectrum does not keep "

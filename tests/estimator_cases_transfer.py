@@ -16,6 +16,9 @@ TRANSFER_CASES: dict[str, dict[str, str]] = {
     "ts-lr-ea": _COV,
     "csp-lda-ea": _COV | {"check_transformer_preserve_dtypes": _NO_SET_OUTPUT},
     "ts-lr-target": _COV,
+    "ssvep-fb-ts-lr-rct": _COV | {"check_classifier_data_not_an_array": "its 2-sample "
+                                  "integer rows include constant ones, whose zero covariance "
+                                  "is not positive definite"},
     "shallow-convnet-ft": _OVERWRITE | {"check_classifiers_train":
                                         _DEEP["check_classifiers_train"]},
     "ptc-bandpower": PIPELINE | {"check_classifiers_train": _SPECTRAL},

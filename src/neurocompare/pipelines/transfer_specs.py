@@ -31,6 +31,7 @@ from neurocompare.pipelines.riemann import MI_BAND
 from neurocompare.pipelines.spd import CSPLogVariance, ShrunkCovariances
 from neurocompare.pipelines.spec import PipelineSpec, picked, signal_picks
 from neurocompare.pipelines.spectral import BandPower
+from neurocompare.pipelines.ssvep import filterbank_picks
 from neurocompare.pipelines.transfer import (
     DomainPipeline,
     EuclideanAlign,
@@ -82,6 +83,14 @@ def ts_lr_target(info: SignalInfo) -> DomainPipeline:
                                                    ("lr", _lr())]))))
 
 
+def ssvep_fb_ts_lr_rct(info: SignalInfo) -> DomainPipeline:
+    """SSVEP filter-bank covariances re-centred per subject -> tangent space -> LR."""
+    return DomainPipeline([("picks", PickChannels(filterbank_picks(info))),
+                           ("cov", ShrunkCovariances(estimator="oas")),
+                           ("recenter", RiemannRecenter()),
+                           ("ts", TangentSpace(metric="riemann")), ("lr", _lr())])
+
+
 def shallow_ft(info: SignalInfo) -> DomainPipeline:
     """ShallowConvNet pre-trained on the other subjects, fine-tuned on the target."""
     return _domain(info, ("net", FineTunedClassifier(model="shallow", sfreq=info.sfreq,
@@ -104,6 +113,9 @@ TRANSFER_SPECS = [
     PipelineSpec("csp-lda-ea", "traditional",
                  "CSP+LDA after per-subject Euclidean alignment (transfer across subjects)",
                  csp_lda_ea),
+    PipelineSpec("ssvep-fb-ts-lr-rct", "traditional",
+                 "SSVEP filter-bank TS+LR with per-subject Riemannian re-centring",
+                 ssvep_fb_ts_lr_rct, requires=("channel_groups",)),
     PipelineSpec("ts-lr-target", "traditional",
                  "TS+LR trained on the target subject's calibration trials only", ts_lr_target),
     PipelineSpec("shallow-convnet-ft", "deep",
