@@ -36,10 +36,11 @@ _DEEP = {
 
 def _all_cases() -> tuple[dict[str, dict[str, str]], dict[str, SignalInfo]]:
     from tests.estimator_cases_deep import DEEP_CASES
+    from tests.estimator_cases_spiking import SPIKING_CASES
     from tests.estimator_cases_traditional import CHECK_INFOS, TRADITIONAL_CASES
     from tests.estimator_cases_transfer import TRANSFER_CASES
 
-    return TRADITIONAL_CASES | TRANSFER_CASES | DEEP_CASES, CHECK_INFOS
+    return TRADITIONAL_CASES | TRANSFER_CASES | DEEP_CASES | SPIKING_CASES, CHECK_INFOS
 
 
 #: name -> {check: reason} for every registered pipeline.

@@ -10,6 +10,8 @@ wall time is saved.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +22,12 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from neurocompare.data.containers import NeuralData
+from neurocompare.pipelines.ledger import (
+    ENERGY_BASIS,
+    LEDGER_COLUMNS,
+    energy_estimate,
+    operation_ledger,
+)
 from neurocompare.pipelines.transfer import encode_domains
 from neurocompare.protocols.cost import Cost, measure
 from neurocompare.protocols.metrics import classification_metrics
@@ -31,6 +39,7 @@ __all__ = [
     "count_parameters",
     "evaluate_fold",
     "fit_predict",
+    "ledger_columns",
     "training_device",
 ]
 
@@ -108,6 +117,37 @@ def count_parameters(estimator: BaseEstimator) -> int:
     return total
 
 
+#: Test trials the operation ledger runs on per fold.
+LEDGER_SAMPLE = 16
+
+
+def ledger_columns(estimator: BaseEstimator, X_test) -> dict[str, Any]:
+    """Operation-ledger columns of a fitted estimator, measured on up to 16 test trials.
+
+    Never raises: a ledger failure is logged and gives NaNs, so the fold's result is kept.
+
+    Returns
+    -------
+    dict
+        ``ledger_<column>`` for each of
+        :data:`~neurocompare.pipelines.ledger.LEDGER_COLUMNS` (per prediction), ``energy_j``
+        (:func:`~neurocompare.pipelines.ledger.energy_estimate` at FP32: an estimate of
+        compute energy that ignores memory traffic, see ``energy_basis``) and
+        ``ledger_time_s`` (time spent counting).
+    """
+    start = time.perf_counter()
+    try:
+        ledger = operation_ledger(estimator, X_test[:LEDGER_SAMPLE])
+        energy = energy_estimate(ledger, "fp32")
+    except Exception as exc:  # the ledger is a side measurement: never lose a result to it
+        logger.warning("operation ledger failed for %s: %s: %s", type(estimator).__name__,
+                       type(exc).__name__, exc)
+        ledger, energy = dict.fromkeys(LEDGER_COLUMNS, math.nan), math.nan
+    return {**{f"ledger_{key}": float(ledger[key]) for key in LEDGER_COLUMNS},
+            "energy_j": float(energy), "energy_basis": ENERGY_BASIS,
+            "ledger_time_s": time.perf_counter() - start}
+
+
 def _scores(estimator, X) -> np.ndarray | None:
     if hasattr(estimator, "predict_proba"):
         try:
@@ -137,7 +177,9 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
     dict
         ``estimator`` (fitted), ``y_pred``, ``scores`` (class scores or None) and costs:
         ``fit_time_s``, ``fit_cpu_s``, ``predict_time_s``, ``latency_ms`` (median single-trial
-        prediction time over up to 5 trials), ``peak_mem_mb``, ``n_params``.
+        prediction time over up to 5 trials), ``peak_mem_mb``, ``n_params``, ``macs``,
+        ``train_device`` and the operation ledger of one prediction (:func:`ledger_columns`:
+        ``ledger_*`` counts, ``energy_j``, ``energy_basis``, ``ledger_time_s``).
     """
     if (isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1
             and not getattr(estimator, "domain_aware", False)):
@@ -174,6 +216,7 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         "n_params": count_parameters(estimator),
         "macs": count_macs(estimator),
         "train_device": training_device(estimator),
+        **ledger_columns(estimator, X_test),
     }
 
 

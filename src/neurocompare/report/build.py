@@ -76,6 +76,20 @@ def _records(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+_LEDGER = ("ledger_param_count", "ledger_param_bytes", "ledger_synaptic_macs",
+           "ledger_synaptic_acs", "ledger_dense_ops", "ledger_activation_sparsity",
+           "ledger_connection_sparsity", "energy_j")
+
+
+def _ledger(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean operation ledger per pipeline (empty when the rows have no ledger columns)."""
+    present = [c for c in _LEDGER if c in rows.columns]
+    if "energy_j" not in present:
+        return pd.DataFrame()
+    out = rows.groupby(["pipeline", "family"])[present].mean().reset_index()
+    return out.reindex(columns=["pipeline", "family", *_LEDGER])
+
+
 def _dataset_section(table: pd.DataFrame, name: str, metric: str, record: dict | None,
                      chance: pd.DataFrame, head: pd.DataFrame, figs: _Figures) -> dict:
     rows = table[table["dataset"] == name]
@@ -95,10 +109,15 @@ def _dataset_section(table: pd.DataFrame, name: str, metric: str, record: dict |
             wide[[deep, trad]].dropna(), deep, trad, metric,
             f"{name}: best deep vs best traditional"), f"{name}_paired"))
     summary = summary_table(rows, metric)
+    costs = [("fit_time_s", "training time per fold (s)"),
+             ("latency_ms", "prediction latency per trial (ms)")]
+    ledger = _ledger(rows)
+    if not ledger.empty and ledger["energy_j"].notna().any():
+        summary = summary.merge(ledger[["pipeline", "energy_j"]], on="pipeline", how="left")
+        costs.append(("energy_j", "estimated compute energy per prediction (J)"))
+    section["ledger"] = ledger.to_dict("records")
     section["figures"]["cost"].append(figs.add(figures.cost_pareto(
-        summary, [("fit_time_s", "training time per fold (s)"),
-                  ("latency_ms", "prediction latency per trial (ms)")], metric,
-        f"{name}: {metric} vs cost"), f"{name}_cost"))
+        summary, costs, metric, f"{name}: {metric} vs cost"), f"{name}_cost"))
     complete = wide.dropna()
     if complete.shape[1] >= 3 and complete.shape[0] >= 2:
         result = friedman_nemenyi(complete.to_numpy())

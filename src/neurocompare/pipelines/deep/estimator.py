@@ -21,8 +21,8 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -35,7 +35,7 @@ from torch import nn
 from neurocompare._errors import check_option, input_error
 from neurocompare.pipelines._checks import as_epochs
 from neurocompare.pipelines.deep.macs import count_macs
-from neurocompare.pipelines.deep.modules import MODULES, build_module
+from neurocompare.pipelines.deep.modules import MODULES
 
 __all__ = ["DeepClassifier", "resolve_device"]
 
@@ -115,6 +115,11 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         :func:`neurocompare.pipelines.deep.macs.count_macs`.
     """
 
+    #: Network builders ``model`` names (``builder(n_chans, n_times, n_outputs, sfreq,
+    #: **model_params) -> Module``); a subclass may offer another registry (e.g. the spiking
+    #: networks of :mod:`neurocompare.pipelines.spiking`) and reuse the whole training path.
+    modules: ClassVar[Mapping[str, Callable[..., nn.Module]]] = MODULES
+
     def __init__(self, model: str = "shallow", sfreq: float | None = None,
                  model_params: Mapping[str, Any] | None = None, max_epochs: int = 100,
                  batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
@@ -138,8 +143,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
 
     # -- validation ----------------------------------------------------------------------
     def _validate_params(self) -> None:
-        if self.model not in MODULES:
-            raise input_error("model", f"one of {sorted(MODULES)}", self.model)
+        if self.model not in self.modules:
+            raise input_error("model", f"one of {sorted(self.modules)}", self.model)
         for name in ("max_epochs", "batch_size", "patience"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
@@ -209,9 +214,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, X: np.ndarray, codes: np.ndarray, train_idx: np.ndarray,
                valid_idx: np.ndarray, device: torch.device) -> None:
-        module = build_module(self.model, n_chans=X.shape[1], n_times=X.shape[2],
-                              n_outputs=len(self.classes_), sfreq=self.sfreq,
-                              **dict(self.model_params or {})).to(device)
+        module = self._build_network(X.shape[1], X.shape[2], len(self.classes_)).to(device)
         optimizer = torch.optim.AdamW(module.parameters(), lr=self.lr,
                                       weight_decay=self.weight_decay)
         scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.max_epochs)
@@ -263,6 +266,11 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.macs_ = count_macs(self.module_, (1, *X.shape[1:]))
         logger.debug("%s: %d epochs, best %d", self.model, self.n_epochs_, self.best_epoch_)
 
+    def _build_network(self, n_chans: int, n_times: int, n_outputs: int) -> nn.Module:
+        """The untrained network for inputs of shape (n_chans, n_times) (a subclass hook)."""
+        return self.modules[self.model](n_chans=n_chans, n_times=n_times, n_outputs=n_outputs,
+                                        sfreq=self.sfreq, **dict(self.model_params or {}))
+
     def _logits(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:
         module.eval()
         with torch.no_grad():
@@ -285,9 +293,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             n_chans, n_times = (1, *self.signal_shape_) if len(self.signal_shape_) == 1 \
                 else self.signal_shape_
             with torch.random.fork_rng(devices=[]):  # initialisation draws are discarded
-                module = build_module(self.model, n_chans=n_chans, n_times=n_times,
-                                      n_outputs=len(self.classes_), sfreq=self.sfreq,
-                                      **dict(self.model_params or {}))
+                module = self._build_network(n_chans, n_times, len(self.classes_))
             module.load_state_dict(weights)
             self.module_ = module.eval()
 
