@@ -46,7 +46,7 @@ from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.manifest import write_run
 from neurocompare.records.store import ResultStore
 from neurocompare.report.interpretability import interpretability_section
-from neurocompare.runner import RunConfig, _seeded, dataset_records, execute, plan
+from neurocompare.runner import RunConfig, dataset_records, execute, plan, seeded
 from neurocompare.stats.recovery import (
     best_rank,
     precision_at_k,
@@ -80,7 +80,7 @@ def traditional_rows(strong):
     rows = []
     for fold in make_splitter("cross-session", 42).folds(strong.metadata, strong.y):
         for name in ("bandpower-lda", "csp-lda"):
-            est = _seeded(make_pipeline(name, strong.info), 42, 1)
+            est = seeded(make_pipeline(name, strong.info), 42)
             est.fit(strong.X[fold.train], strong.y[fold.train])
             rows += explain_fold(name, est, strong, fold, ("permutation", "shap", "patterns"),
                                  seed=0, dataset="simulated-mi", n_repeats=2,
@@ -92,7 +92,7 @@ def traditional_rows(strong):
 def deep(strong):
     """shallow-convnet (15 epochs) fitted on the first within-session fold."""
     fold = next(make_splitter("within-session", 42).folds(strong.metadata, strong.y))
-    est = _seeded(make_pipeline("shallow-convnet", strong.info), 42, 1)
+    est = seeded(make_pipeline("shallow-convnet", strong.info), 42)
     est.set_params(net__max_epochs=15).fit(strong.X[fold.train], strong.y[fold.train])
     return est, fold
 
