@@ -1,0 +1,1 @@
+"""Data: loaders, the one data model (NeuralData), epoching and the dataset registry."""

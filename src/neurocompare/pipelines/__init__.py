@@ -1,0 +1,1 @@
+"""Pipelines: every method as a scikit-learn estimator, and the registry."""

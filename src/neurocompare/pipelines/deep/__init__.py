@@ -1,0 +1,1 @@
+"""Deep pipelines (braindecode models and recurrent networks) behind one scikit-learn classifier."""

@@ -1,0 +1,1 @@
+"""Spiking pipelines (snnTorch): encodings, LIF networks, ANN-to-SNN conversion."""

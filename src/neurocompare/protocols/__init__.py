@@ -1,0 +1,1 @@
+"""Protocols: splitters over the metadata table, budgets, metrics and cost."""
