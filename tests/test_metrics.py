@@ -5,6 +5,7 @@ import json
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from neurocompare.protocols.cost import measure
 from neurocompare.protocols.metrics import METRICS, classification_metrics
 
 
@@ -32,3 +33,15 @@ def test_multiclass_auc_and_missing_class():
     partial = classification_metrics(y[:20], proba[:20].argmax(1), proba[:20], 3)
     assert np.isnan(partial["roc_auc"])  # undefined when the fold lacks a class
     assert np.array(json.loads(partial["confusion"])).shape == (3, 3)
+
+
+def test_measure_catches_a_short_peak_even_when_nested():
+    with measure() as outer:
+        with measure() as inner:
+            block = np.ones(25_000_000)  # 200 MB, touched, freed at once
+            del block
+        with measure() as after:
+            pass
+    assert inner.peak_mem_mb > 150 and outer.peak_mem_mb > 150
+    assert after.peak_mem_mb < 50  # the mark is reset for each block
+    assert inner.wall_s >= 0 and inner.cpu_s > 0
