@@ -52,3 +52,24 @@ def test_tuned_run_records_the_budget(tmp_path):
     table = ResultStore(tmp_path).table()
     assert set(table["pipeline"]) == {"bandpower-lr (optuna 3)"}
     assert (table["tuning_trials"] == 3).all() and (table["tuning_cpu_s"] > 0).all()
+
+
+def test_epoch_hook_stops_training():
+    data = _data()
+    est = make_pipeline("shallow-convnet:net__max_epochs=6", data.info)
+    net = est.steps[-1][1]
+    net._epoch_callback = lambda epoch, record: epoch >= 2
+    est.fit(data.X, data.y)
+    assert net.n_epochs_ == 2 and "valid_accuracy" in net.history_[-1]
+
+
+def test_deep_study_prunes_with_epochs_as_the_resource():
+    data = _data()
+    est = make_pipeline("shallow-convnet:net__max_epochs=9,net__patience=100", data.info)
+    search = OptunaSearch(est, search_space_for("shallow-convnet"), n_trials=8,
+                          random_state=0).fit(data.X, data.y)
+    assert search.n_trials_done_ == 8 and set(search.best_params_) >= {"net__lr"}
+    assert all(1 <= e <= 9 for e in search.trial_epochs_)
+    # Hyperband stopped some trials before the full 9 epochs (the hook ends training)
+    assert search.n_pruned_ >= 1 and min(search.trial_epochs_) < 9
+    assert search.best_estimator_.steps[-1][1].n_epochs_ == 9

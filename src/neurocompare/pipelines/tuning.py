@@ -110,6 +110,10 @@ class OptunaSearch(ClassifierMixin, BaseEstimator):
         Refitted on the whole training fold.
     n_trials_done_ : int
         Trials run (completed or pruned).
+    n_pruned_ : int
+        Trials stopped early by the Hyperband pruner (deep pipelines).
+    trial_epochs_ : list of int
+        Epochs each trial trained before it ended or was pruned (deep pipelines).
     tuning_cpu_s_ : float
         CPU seconds spent by the study (refit excluded).
     """
@@ -174,6 +178,9 @@ class OptunaSearch(ClassifierMixin, BaseEstimator):
         done = [t for t in study.trials if t.state in (optuna.trial.TrialState.COMPLETE,
                                                        optuna.trial.TrialState.PRUNED)]
         self.n_trials_done_ = len(done)
+        self.n_pruned_ = sum(t.state == optuna.trial.TrialState.PRUNED for t in done)
+        #: epochs each trial trained (its last reported step; deep pipelines only)
+        self.trial_epochs_ = [t.last_step for t in done] if deep else []
         complete = [t for t in done if t.state == optuna.trial.TrialState.COMPLETE]
         self.best_params_ = {_full_name(self.estimator, k): v
                              for k, v in (study.best_params.items() if complete else [])}

@@ -256,6 +256,10 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                 self.best_epoch_ = epoch
             record["seconds"] = time.perf_counter() - start
             self.history_.append(record)
+            # hook of the tuner (Optuna pruning with epochs as the resource); not a parameter
+            callback = getattr(self, "_epoch_callback", None)
+            if callback is not None and callback(epoch, record):
+                break
             if len(valid_idx) and waited >= self.patience:
                 break
         if best_state is not None:
