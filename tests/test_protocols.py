@@ -9,7 +9,8 @@ from neurocompare.protocols.registry import PROTOCOLS, make_splitter
 
 
 def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
-    rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t)}
+    rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t),
+             "site": "AB"[s % 2]}
             for s in range(1, n_subjects + 1) for k in range(n_sessions) for t in range(n_trials)]
     meta = pd.DataFrame(rows)
     y = np.tile(np.repeat([0, 1], n_trials // 2), n_subjects * n_sessions)
@@ -19,12 +20,13 @@ def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
 @pytest.mark.parametrize("name", list(PROTOCOLS))
 def test_folds_are_disjoint_and_stable(name):
     meta, y = _metadata(n_subjects=5)
-    splitter = make_splitter(name, seed=3)
+    params = {"n_splits": 5} if name == "subject-kfold" else {}
+    splitter = make_splitter(name, seed=3, **params)
     folds = list(splitter.folds(meta, y))
     assert folds
     for fold in folds:
         assert not set(fold.train) & set(fold.test)
-    again = [f.digest for f in make_splitter(name, seed=3).folds(meta, y)]
+    again = [f.digest for f in make_splitter(name, seed=3, **params).folds(meta, y)]
     assert again == [f.digest for f in folds]
     assert len({f.id for f in folds}) == len(folds)
 

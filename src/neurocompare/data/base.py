@@ -27,9 +27,12 @@ import numpy as np
 from neurocompare._errors import input_error
 from neurocompare.data.containers import NeuralData, concat_data, validate_data
 
-__all__ = ["Dataset", "labels_to_codes"]
+__all__ = ["WHOLE_DATASET", "Dataset", "labels_to_codes"]
 
 logger = logging.getLogger(__name__)
+
+#: The single loading unit of a ``loading_unit = "dataset"`` dataset.
+WHOLE_DATASET = "all"
 
 
 class Dataset(ABC):
@@ -45,12 +48,19 @@ class Dataset(ABC):
         One line for listings.
     scope_note : str
         Caveats that matter for splitting (e.g. no subject ids), shown in the docs.
+    loading_unit : {"subject", "dataset"}
+        What one entry of :meth:`subjects` loads. ``"subject"`` (the default): that
+        subject's samples, and ``metadata["subject"]`` equals the entry. ``"dataset"``: one
+        entry, :data:`WHOLE_DATASET`, loads every row at once; used where every sample *is* a
+        subject (connectomes, clinical tables), so ``metadata["subject"]`` keeps the real
+        subject ids (repeated visits share one) for the subject- and site-level protocols.
     """
 
     name: ClassVar[str] = ""
     kind: ClassVar[str] = "epochs"
     description: ClassVar[str] = ""
     scope_note: ClassVar[str] = ""
+    loading_unit: ClassVar[str] = "subject"
 
     # -- to implement ------------------------------------------------------------------
     @abstractmethod
@@ -88,7 +98,8 @@ class Dataset(ABC):
         Returns
         -------
         NeuralData
-            Samples of that subject only; ``metadata["subject"]`` equals ``subject``.
+            Samples of that subject only; ``metadata["subject"]`` equals ``subject`` (for a
+            ``loading_unit = "dataset"`` dataset: every row, with the real subject ids).
         """
         available = self.subjects()
         if subject not in available:
@@ -96,7 +107,7 @@ class Dataset(ABC):
             raise input_error(f"{self.name}: subject", f"one of {shown}", subject)
         data = self._load_subject(subject)
         validate_data(data, source=f"{self.name} subject {subject}")
-        if not (data.metadata["subject"] == subject).all():
+        if self.loading_unit == "subject" and not (data.metadata["subject"] == subject).all():
             raise input_error(f"{self.name}: metadata subject", repr(subject),
                               data.metadata["subject"].unique().tolist())
         logger.debug("loaded %s subject %s: %d samples", self.name, subject, len(data))

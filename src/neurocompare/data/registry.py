@@ -11,15 +11,19 @@ from typing import Any
 
 from neurocompare._errors import input_error
 from neurocompare._spec import parse_choice
+from neurocompare.data.abide import ABIDECC200
 from neurocompare.data.arrays import ArrayDataset
 from neurocompare.data.base import Dataset
 from neurocompare.data.bids import BIDSEEG
 from neurocompare.data.bonn import BonnEpilepsy
+from neurocompare.data.connectome import NiftiAtlas, TimeseriesFiles
 from neurocompare.data.files import EEGFiles
 from neurocompare.data.moabb_adapter import MOABBDataset
+from neurocompare.data.oasis import OASISCrossSectional, OASISLongitudinal
 from neurocompare.data.physionet import PhysionetMI
 from neurocompare.data.simulated import SimulatedMotorImagery
 from neurocompare.data.ssvep import SSVEPExoskeleton
+from neurocompare.data.tabular import TabularFile
 
 __all__ = ["DATASETS", "DEFAULT_DATASET", "make_dataset", "parse_dataset_spec"]
 
@@ -32,6 +36,12 @@ _CLASSES: list[type[Dataset]] = [
     BIDSEEG,
     MOABBDataset,
     ArrayDataset,
+    ABIDECC200,
+    TimeseriesFiles,
+    NiftiAtlas,
+    OASISCrossSectional,
+    OASISLongitudinal,
+    TabularFile,
 ]
 
 #: name -> dataset class, in listing order.

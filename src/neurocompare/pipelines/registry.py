@@ -15,9 +15,11 @@ from sklearn.base import BaseEstimator
 from neurocompare._errors import input_error
 from neurocompare._spec import parse_choice
 from neurocompare.data.containers import SignalInfo
+from neurocompare.pipelines.connectome.catalogue import CONNECTOME_SPECS
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
 from neurocompare.pipelines.spec import FAMILIES, PipelineSpec
 from neurocompare.pipelines.spiking.catalogue import SPIKING_SPECS
+from neurocompare.pipelines.tabular.catalogue import TABULAR_SPECS
 from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
 from neurocompare.pipelines.transfer_specs import TRANSFER_SPECS
 
@@ -30,7 +32,8 @@ __all__ = [
     "make_pipeline",
 ]
 
-_SPECS = [*TRADITIONAL_SPECS, *TRANSFER_SPECS, *DEEP_SPECS, *SPIKING_SPECS]
+_SPECS = [*TRADITIONAL_SPECS, *TRANSFER_SPECS, *DEEP_SPECS, *SPIKING_SPECS, *CONNECTOME_SPECS,
+          *TABULAR_SPECS]
 
 #: name -> spec, in listing order.
 PIPELINES: dict[str, PipelineSpec] = {spec.name: spec for spec in _SPECS}

@@ -34,10 +34,10 @@ def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> fl
     present = np.unique(y_true)
     if len(present) < n_classes:
         return float("nan")
-    # macro one-vs-rest AUC, class by class: equal to roc_auc_score(multi_class="ovr") for
-    # probabilities, and also defined for decision values (SVC, CCA), whose rows do not sum
-    # to 1 and which roc_auc_score(multi_class="ovr") rejects with a ValueError
-    return float(np.mean([roc_auc_score(y_true == k, proba[:, k]) for k in range(n_classes)]))
+    # macro one-vs-rest AUC through the one-hot (multilabel) form: equal to
+    # roc_auc_score(multi_class="ovr") for probabilities, and also defined for decision values
+    # (SVC, CCA), whose rows do not sum to 1 and which multi_class="ovr" rejects
+    return float(roc_auc_score(np.eye(n_classes)[y_true], proba, average="macro"))
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None,

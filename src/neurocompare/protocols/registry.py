@@ -8,6 +8,7 @@ from typing import Any
 
 from neurocompare._errors import input_error
 from neurocompare.protocols.budget import CalibrationBudget, LearningCurve
+from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
 from neurocompare.protocols.splitters import (
     BlockedKFold,
     Chronological,
@@ -64,6 +65,13 @@ _SPECS = [
                  "leave one subject out plus k = 0/1/2/5/10 labelled calibration trials per "
                  "class of the target (2 repeats); same target test trials for every k",
                  lambda seed, **kw: CalibrationBudget(**({"random_state": seed} | kw))),
+    ProtocolSpec("subject-kfold",
+                 "stratified 10-fold over subjects, a subject's rows (repeated visits) in one "
+                 "fold; for connectomes and clinical tables",
+                 lambda seed, **kw: SubjectKFold(**({"random_state": seed} | kw))),
+    ProtocolSpec("leave-site-out",
+                 "leave one site out (metadata column site): train on the other sites",
+                 lambda seed, **kw: LeaveSiteOut(**kw)),
 ]
 
 PROTOCOLS: dict[str, ProtocolSpec] = {spec.name: spec for spec in _SPECS}

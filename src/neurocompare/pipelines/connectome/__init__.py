@@ -1,0 +1,1 @@
+"""Connectome and ROI time-series pipelines (fMRI)."""

@@ -1,0 +1,255 @@
+"""Thin scikit-learn transformers over the connectome math of :mod:`.features`.
+
+* :class:`Connectivity` -- nilearn's ``ConnectivityMeasure`` (correlation, partial
+  correlation, tangent, ...) fitted on the training fold it is given: for ``"tangent"`` the
+  reference (geometric mean) covariance comes from training subjects only;
+* :class:`GraphMeasures` -- node and global graph measures of thresholded connectomes;
+* :class:`PersistenceFeatures` -- Betti curves of the Vietoris-Rips filtration on the
+  correlation distance;
+* :class:`FixedLength` -- crop or zero-pad ROI time series to one length for the networks.
+
+All inputs are validated (:func:`~._input.as_timeseries` for series, 3-D matrix stacks
+otherwise) and every fitted attribute ends in ``_``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from neurocompare._errors import check_option, input_error
+from neurocompare.pipelines.connectome._input import as_timeseries
+from neurocompare.pipelines.connectome.features import (
+    DIAGRAMS,
+    graph_measures,
+    persistence_features,
+    sym_to_vec,
+)
+
+__all__ = ["Connectivity", "FixedLength", "GraphMeasures", "PersistenceFeatures"]
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("correlation", "partial correlation", "tangent", "covariance", "precision")
+
+
+class Connectivity(TransformerMixin, BaseEstimator):
+    """Per-subject connectomes from ROI time series (nilearn ``ConnectivityMeasure``).
+
+    Parameters
+    ----------
+    kind : {"correlation", "partial correlation", "tangent", "covariance", "precision"}
+        nilearn's connectivity kind. ``"tangent"`` learns a group reference (the geometric
+        mean of the training covariances) in ``fit``; the others learn nothing that
+        ``transform`` uses.
+    vectorize : bool
+        Return the lower triangle (:func:`~.features.sym_to_vec`) instead of matrices.
+    discard_diagonal : bool
+        Drop the diagonal when vectorising.
+    cov_estimator : estimator, optional
+        Covariance estimator (default: nilearn's ``LedoitWolf(store_precision=False)``).
+    chunk_size : int
+        Subjects transformed at a time (bounds the transient memory of ``transform``).
+
+    Attributes
+    ----------
+    measure_ : nilearn.connectome.ConnectivityMeasure
+        The fitted measure; for ``"tangent"``, ``measure_.mean_`` is the training-fold
+        reference covariance, shape (n_rois, n_rois).
+    n_features_in_ : int
+        Number of ROIs (columns of a 2-D input).
+
+    Notes
+    -----
+    A ROI that is constant in a subject (zero variance, e.g. outside the field of view)
+    has an undefined (0/0) correlation with every other ROI; like every non-finite entry it
+    is set to 0, as in the ABIDE anchors. Covariance-based kinds stay finite because the
+    Ledoit-Wolf shrinkage keeps the covariance positive definite.
+    """
+
+    def __init__(self, kind: str = "correlation", vectorize: bool = True,
+                 discard_diagonal: bool = True, cov_estimator=None, chunk_size: int = 64):
+        self.kind = kind
+        self.vectorize = vectorize
+        self.discard_diagonal = discard_diagonal
+        self.cov_estimator = cov_estimator
+        self.chunk_size = chunk_size
+
+    def fit(self, X, y=None):
+        """Fit the measure on the training subjects.
+
+        Parameters
+        ----------
+        X : sequence of ndarray, each shape (n_timepoints_i, n_rois)
+            See :func:`~._input.as_timeseries` for the accepted forms.
+        y : ignored
+        """
+        from nilearn.connectome import ConnectivityMeasure
+
+        check_option("kind", self.kind, KINDS)
+        if not isinstance(self.chunk_size, (int, np.integer)) or self.chunk_size < 1:
+            raise input_error("chunk_size", "a positive integer", self.chunk_size)
+        series = as_timeseries(self, X, reset=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # constant ROIs: 0/0
+            self.measure_ = ConnectivityMeasure(cov_estimator=self.cov_estimator,
+                                                kind=self.kind, vectorize=False).fit(series)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Connectomes of ``X``.
+
+        Returns
+        -------
+        ndarray, shape (n_subjects, n_pairs) or (n_subjects, n_rois, n_rois)
+            ``n_pairs = n_rois (n_rois - 1) / 2`` when vectorised without the diagonal.
+        """
+        check_is_fitted(self)
+        series = as_timeseries(self, X, reset=False)
+        parts = []
+        for start in range(0, len(series), self.chunk_size):
+            chunk = series[start:start + self.chunk_size]
+            with np.errstate(divide="ignore", invalid="ignore"):  # constant ROIs: 0/0
+                if self.kind == "tangent" and len(chunk) == 1:  # nilearn refuses one subject
+                    mats = self.measure_.transform([chunk[0], chunk[0]])[:1]
+                else:
+                    mats = self.measure_.transform(chunk)
+            mats = np.nan_to_num(np.asarray(mats, dtype=np.float64), nan=0.0, posinf=0.0,
+                                 neginf=0.0)
+            parts.append(sym_to_vec(mats, self.discard_diagonal) if self.vectorize else mats)
+        return np.concatenate(parts)
+
+
+def _as_matrices(estimator: BaseEstimator, X, reset: bool) -> np.ndarray:
+    X = check_array(X, allow_nd=True, dtype=np.float64, input_name="X", estimator=estimator)
+    if X.ndim != 3 or X.shape[1] != X.shape[2]:
+        raise ValueError(f"X: expected connectivity matrices (n_subjects, n_rois, n_rois), "
+                         f"got shape {X.shape}")
+    if reset:
+        estimator.n_features_in_ = X.shape[1]
+    elif X.shape[1] != estimator.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+                         f"expecting {estimator.n_features_in_} features as input.")
+    return X
+
+
+class GraphMeasures(TransformerMixin, BaseEstimator):
+    """Graph measures of each connectome thresholded to a fixed edge density.
+
+    Parameters
+    ----------
+    density : float
+        Fraction of the strongest positive edges kept per subject (proportional
+        thresholding; the same density for every subject makes graphs comparable).
+
+    Notes
+    -----
+    Output per subject (:func:`~.features.graph_measures`): degree, strength, clustering
+    and nodal efficiency of every ROI, then global efficiency and transitivity, shape
+    (4 n_rois + 2,). Nothing is learned in ``fit``.
+    """
+
+    def __init__(self, density: float = 0.1):
+        self.density = density
+
+    def fit(self, X, y=None):
+        """Check ``X`` (n_subjects, n_rois, n_rois) and the density."""
+        if not isinstance(self.density, (float, int)) or not 0 < self.density <= 1:
+            raise input_error("density", "a fraction in (0, 1]", self.density)
+        _as_matrices(self, X, reset=True)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Graph measures, shape (n_subjects, 4 n_rois + 2)."""
+        check_is_fitted(self)
+        X = _as_matrices(self, X, reset=False)
+        return np.stack([graph_measures(w, float(self.density)) for w in X])
+
+
+class PersistenceFeatures(TransformerMixin, BaseEstimator):
+    """Persistent-homology summaries of correlation connectomes.
+
+    Each subject's Vietoris-Rips filtration runs over the correlation distance
+    ``sqrt(2 (1 - r))``; its H0 and H1 diagrams are summarised as Betti curves plus total and
+    maximum lifetime and class counts (:func:`~.features.persistence_features`). Nothing is
+    learned in ``fit``.
+
+    Parameters
+    ----------
+    n_bins : int
+        Points of each Betti curve over distances [0, 2].
+    maxdim : int
+        Highest homology dimension.
+    backend : {"ripser", "gudhi"}
+        Library computing the diagrams (same diagrams; ripser is ~20x faster at 200 ROIs).
+    """
+
+    def __init__(self, n_bins: int = 40, maxdim: int = 1, backend: str = "ripser"):
+        self.n_bins = n_bins
+        self.maxdim = maxdim
+        self.backend = backend
+
+    def fit(self, X, y=None):
+        """Check ``X`` (n_subjects, n_rois, n_rois) and the parameters."""
+        check_option("backend", self.backend, DIAGRAMS)
+        for name in ("n_bins", "maxdim"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < (2 if name == "n_bins" else 0):
+                raise input_error(name, "a positive integer", value)
+        _as_matrices(self, X, reset=True)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Features, shape (n_subjects, (maxdim + 1) (n_bins + 3))."""
+        check_is_fitted(self)
+        X = _as_matrices(self, X, reset=False)
+        return np.stack([persistence_features(np.clip(r, -1.0, 1.0), n_bins=self.n_bins,
+                                              maxdim=self.maxdim, backend=self.backend)
+                         for r in X])
+
+
+class FixedLength(TransformerMixin, BaseEstimator):
+    """Crop or zero-pad ROI time series to one length, channels first, for the networks.
+
+    Parameters
+    ----------
+    n_timepoints : int, optional
+        Output length; default the median length of the training series.
+    crop : {"center", "start"}
+        Which part of a longer series is kept.
+
+    Attributes
+    ----------
+    n_timepoints_ : int
+        Length used.
+    """
+
+    def __init__(self, n_timepoints: int | None = None, crop: str = "center"):
+        self.n_timepoints = n_timepoints
+        self.crop = crop
+
+    def fit(self, X, y=None):
+        """Fix the length from the training series (or the parameter)."""
+        check_option("crop", self.crop, ("center", "start"))
+        series = as_timeseries(self, X, reset=True)
+        if self.n_timepoints is None:
+            self.n_timepoints_ = int(np.median([len(x) for x in series]))
+        elif isinstance(self.n_timepoints, (int, np.integer)) and self.n_timepoints >= 2:
+            self.n_timepoints_ = int(self.n_timepoints)
+        else:
+            raise input_error("n_timepoints", "an integer >= 2 or None", self.n_timepoints)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Series as float32 (n_subjects, n_rois, n_timepoints_)."""
+        check_is_fitted(self)
+        series = as_timeseries(self, X, reset=False)
+        length = self.n_timepoints_
+        out = np.zeros((len(series), self.n_features_in_, length), dtype=np.float32)
+        for i, x in enumerate(series):
+            start = (len(x) - length) // 2 if self.crop == "center" and len(x) > length else 0
+            kept = x[start:start + length]
+            out[i, :, :len(kept)] = kept.T
+        return out

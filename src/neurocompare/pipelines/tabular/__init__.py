@@ -1,0 +1,1 @@
+"""Pipelines for clinical and structural feature tables."""
