@@ -1,0 +1,107 @@
+"""Helpers shared by the benchmark scripts: markdown tables, mean (sd) cells, per-subject
+means and the report file with its provenance header."""
+
+from __future__ import annotations
+
+import importlib.metadata as importlib_metadata
+import os
+import platform
+import shlex
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RESULTS", "md_table", "mean_sd", "run_config", "subject_means", "write_report"]
+
+#: Where the reports go.
+RESULTS = Path(__file__).resolve().parent / "results"
+_PACKAGES = ("neurocompare", "moabb", "mne", "pyriemann", "scikit-learn", "numpy", "scipy")
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A GitHub markdown table from column headers and rows of cells."""
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |",
+             "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def mean_sd(values) -> str:
+    """``"mean (sd)"`` of fractions, in percent with two decimals."""
+    values = np.asarray(values, dtype=float)
+    sd = values.std(ddof=1) if len(values) > 1 else 0.0
+    return f"{100 * values.mean():.2f} ({100 * sd:.2f})"
+
+
+def subject_means(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean fold accuracy per pipeline and subject, as columns pipeline, subject, score."""
+    return (rows.groupby(["pipeline", "subject"], sort=True)["accuracy"].mean()
+            .rename("score").reset_index())
+
+
+def _machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") \
+        else "n/a"
+    versions = []
+    for name in _PACKAGES:
+        try:
+            versions.append(f"{name} {importlib_metadata.version(name)}")
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return (f"{platform.node()}: {model}, {os.cpu_count()} logical cores, load average "
+            f"{load}; Python {platform.python_version()}; {', '.join(versions)}")
+
+
+def _command() -> str:
+    env = [f"{k}={os.environ[k]}" for k in _THREAD_VARS if k in os.environ]
+    python = os.path.relpath(sys.executable) if sys.executable else "python"
+    return " ".join([*env, python, *(shlex.quote(a) for a in sys.argv)])
+
+
+def write_report(name: str, title: str, body: str, started: datetime) -> Path:
+    """Write ``results/<name>.md``: title, command, dates, machine, then ``body``."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    finished = datetime.now(UTC)
+    header = [f"# {title}", "",
+              f"Command: `{_command()}`  ",
+              f"Date: {started.isoformat(timespec='seconds')} to "
+              f"{finished.isoformat(timespec='seconds')} (UTC)  ",
+              f"Machine: {_machine()}", ""]
+    path = RESULTS / f"{name}.md"
+    path.write_text("\n".join(header) + "\n" + body.rstrip() + "\n")
+    return path
+
+
+def run_config(config, *, record: bool = True) -> float:
+    """Plan and execute a :class:`~neurocompare.runner.RunConfig` as ``neurocompare run``
+    does (errors printed, provenance written to the manifest); return the wall seconds."""
+    from neurocompare.records.manifest import write_run
+    from neurocompare.runner import dataset_records, execute, plan
+
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    start = time.perf_counter()
+    reports = execute(plan(config), jobs=config.jobs)
+    for report in reports:
+        for error in report.errors:
+            print(f"error: {report.label}: {error}", file=sys.stderr)
+    wall = time.perf_counter() - start
+    if record:
+        write_run(config.out, {"config": asdict(config) | {"out": str(config.out)},
+                               "started": started, "duration_s": wall,
+                               "datasets": dataset_records(config)})
+    return wall
