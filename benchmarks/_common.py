@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESULTS", "md_table", "mean_sd", "run_config", "subject_means", "write_report"]
+__all__ = ["RESULTS", "headline_text", "md_table", "mean_sd", "run_config", "subject_means",
+           "write_report"]
 
 #: Where the reports go.
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -105,3 +106,18 @@ def run_config(config, *, record: bool = True) -> float:
                                "started": started, "duration_s": wall,
                                "datasets": dataset_records(config)})
     return wall
+
+
+def headline_text(table: pd.DataFrame, metric: str = "accuracy") -> str:
+    """The headline of the first dataset (best deep vs best traditional) as a sentence."""
+    from neurocompare.stats.compare import headline
+
+    head = headline(table, metric)
+    if head.empty:
+        return "(no deep or no traditional results)"
+    r = head.iloc[0]
+    return (f"Best deep `{r['a']}` {r['score_a']:.3f} vs best traditional `{r['b']}` "
+            f"{r['score_b']:.3f}: difference {r['difference']:+.3f} [95% CI "
+            f"{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], {r['test']} p = {r['pvalue']:.3g} "
+            f"over {r['n']} {r['unit']}; the deep model costs {r['fit_cost_ratio']:.3g}x the "
+            f"training time.\n\n> {r['finding']}")

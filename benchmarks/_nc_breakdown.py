@@ -9,8 +9,8 @@ in-process run (``jobs=1``), the stages of :func:`neurocompare.runner.run_unit` 
 * ``evaluate_fold``: the runner's call per (pipeline, fold), made of
   ``fit_predict`` (fits, predictions, cost measurement, latency probes) and
   ``metrics`` (``classification_metrics``);
-* ``measure``: the time spent entering and leaving ``measure()`` blocks (start and join of
-  the memory-sampler thread, psutil and CPU-clock reads), excluding the measured code;
+* ``measure``: the time spent entering and leaving ``measure()`` blocks (kernel peak-memory
+  reset and read, psutil and CPU-clock reads), excluding the measured code;
 * ``latency``: the single-trial latency probes, estimated from the stored ``latency_ms``
   (median of up to 5 probes) times the number of probes;
 * ``store_write``: ``ResultStore.write`` (one Parquet file per result).

@@ -36,10 +36,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import md_table, run_config, write_report
+from _common import headline_text, md_table, run_config, write_report
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig
-from neurocompare.stats.compare import headline
 
 TRADITIONAL = ["fc-corr-lr", "fc-corr-svm", "fc-tangent-lr", "fc-tangent-svm"]
 #: Deep pipelines per protocol by default (CPU budget: the GCN costs ~2 min per fold on one
@@ -69,18 +68,6 @@ def _pipeline_table(table: pd.DataFrame, protocol: str) -> str:
     return md_table(["pipeline", "family", "accuracy mean over folds (sd)",
                      "pooled accuracy", "AUC", "anchor acc (AUC)", "fit s/fold",
                      "fit CPU min (all folds)", "parameters", "folds"], rows)
-
-
-def _headline(table: pd.DataFrame) -> str:
-    head = headline(table, "accuracy")
-    if head.empty:
-        return "(no deep or no traditional results)"
-    r = head.iloc[0]
-    return (f"Best deep `{r['a']}` {r['score_a']:.3f} vs best traditional `{r['b']}` "
-            f"{r['score_b']:.3f}: difference {r['difference']:+.3f} [95% CI "
-            f"{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], {r['test']} p = {r['pvalue']:.3g} "
-            f"over {r['n']} {r['unit']}; the deep model costs {r['fit_cost_ratio']:.2g}x the "
-            f"training time.\n\n> {r['finding']}")
 
 
 CHILD = r"""
@@ -151,7 +138,7 @@ def main() -> None:
         print(f"{protocol}: {len(table)} results in {wall / 60:.1f} min", flush=True)
         sections += [f"## {PROTOCOL_LABELS[protocol]} (`{protocol}`), wall {wall / 60:.1f} min "
                      f"with {args.jobs} processes", "", _pipeline_table(table, protocol), "",
-                     _headline(table), ""]
+                     headline_text(table), ""]
     if not args.no_memory:
         sections += ["## Peak memory of one 10-fold fold (fc-corr-lr + fc-tangent-lr)", "",
                      md_table(["subjects", "float16 series in memory (MB)",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neurocompare.pipelines.registry import get_spec
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig, execute, plan
 from neurocompare.stats.learning import crossover, curve_table
@@ -44,14 +45,23 @@ PARTS = {
     "calibration": {"dataset": ("ssvep-exoskeleton", {}), "protocol": "calibration",
                     "protocol_params": {"ks": (0, 1, 2, 5, 10), "n_repeats": 1},
                     "pipelines": ["ssvep-fb-ts-lr-rct", "ssvep-fb-ts-lr", "ts-lr-target",
-                                  "shallow-convnet-ft", "shallow-convnet"],
+                                  "shallow-convnet-ft"],
                     "pairs": []},
 }
 
 
-def run_part(name: str, out: Path, jobs: int) -> str:
+def _capped(name: str, max_epochs: int | None) -> str:
+    """``name`` with its epoch budget capped (deep pipelines only; None keeps the default)."""
+    if max_epochs is None or get_spec(name).family == "traditional":
+        return name
+    return f"{name}:net__max_epochs={max_epochs}"
+
+
+def run_part(name: str, out: Path, jobs: int, max_epochs: int | None = None) -> str:
     """Run one part and return its markdown section."""
-    part = PARTS[name]
+    part = dict(PARTS[name])
+    part["pipelines"] = [_capped(p, max_epochs) for p in part["pipelines"]]
+    part["pairs"] = [(_capped(a, max_epochs), _capped(b, max_epochs)) for a, b in part["pairs"]]
     config = RunConfig(datasets=[part["dataset"]], pipelines=part["pipelines"],
                        protocol=part["protocol"], protocol_params=part["protocol_params"],
                        out=out / name, jobs=jobs, seed=42)
@@ -98,8 +108,11 @@ def main() -> None:
     parser.add_argument("parts", nargs="*", default=list(PARTS), choices=list(PARTS))
     parser.add_argument("--out", default="/tmp/neurocompare-data-efficiency")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--max-epochs", type=int, default=None,
+                        help="cap the deep pipelines' epochs (CPU budget; default: registry)")
     args = parser.parse_args()
-    sections = [run_part(name, Path(args.out), args.jobs) for name in args.parts]
+    sections = [run_part(name, Path(args.out), args.jobs, args.max_epochs)
+                for name in args.parts]
     header = (f"# Data efficiency benchmarks\n\nCommand: `.venv/bin/python "
               f"{' '.join(sys.argv)}`\nDate: {datetime.date.today()}; machine: "
               f"{platform.processor() or platform.machine()}, 2 cores, CPU only.\n")

@@ -29,13 +29,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import md_table, run_config, write_report
+from _common import headline_text, md_table, run_config, write_report
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
 from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig
-from neurocompare.stats.compare import headline
 from neurocompare.stats.summary import real_runs
 
 PARTS = {
@@ -65,18 +64,6 @@ def _table(table: pd.DataFrame) -> str:
                      "latency ms/trial", "parameters", "results"], rows)
 
 
-def _headline(table: pd.DataFrame) -> str:
-    head = headline(table, "accuracy")
-    if head.empty:
-        return "(one family only)"
-    r = head.iloc[0]
-    return (f"Best deep `{r['a']}` {r['score_a']:.3f} vs best traditional `{r['b']}` "
-            f"{r['score_b']:.3f}: difference {r['difference']:+.3f} [95% CI "
-            f"{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], {r['test']} p = {r['pvalue']:.3g} "
-            f"over {r['n']} {r['unit']}; training cost ratio {r['fit_cost_ratio']:.3g}x.\n\n"
-            f"> {r['finding']}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -103,7 +90,7 @@ def main() -> None:
         print(f"{part}: {len(table)} results in {wall / 60:.1f} min", flush=True)
         sections += [f"## {part}: `{dataset[0]}` {dataset[1] or ''}, protocol `{protocol}` "
                      f"{params or ''}, total wall {wall / 60:.1f} min", "", _table(table), "",
-                     _headline(table), ""]
+                     headline_text(table), ""]
         write_report("full_comparison", "Benchmark 4: the full comparison on SSVEP and Bonn",
                      "\n".join(sections), started)  # kept current after each part
     print("\n".join(sections))

@@ -453,11 +453,12 @@ def main() -> None:
          "load of the first subject)", cell(m_load, m_wall), cell(b["load"], b["total"])],
         ["pipeline fits and predictions (MOABB: fits only, prediction is in scoring)",
          cell(m_fit, m_wall), cell(b["compute"], b["total"])],
-        [f"cost measurement: entering/leaving {b['n_measure']} `measure()` blocks (a sampler "
-         "thread started and joined per block)", "-", cell(b["measure"], b["total"])],
+        [f"cost measurement: entering/leaving {b['n_measure']} `measure()` blocks (kernel "
+         "peak-memory reset and read, CPU clock)", "-", cell(b["measure"], b["total"])],
         ["single-trial latency probes (up to 5 one-trial predictions per result)", "-",
          cell(b["latency"], b["total"])],
-        [f"metrics for {b['n_results']} results (5 scikit-learn metrics + confusion)", "-",
+        [f"metrics for {b['n_results']} results (confusion-matrix metrics, rank ROC-AUC)",
+         "-",
          cell(b["metrics"], b["total"])],
         ["result store writes (one Parquet file per result)", "-",
          cell(b["store_write"], b["total"])],

@@ -1,12 +1,21 @@
 """Fold metrics against direct scikit-learn computations and hand counts."""
 
 import json
+import warnings
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+import pytest
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    roc_auc_score,
+)
 
 from neurocompare.protocols.cost import measure
-from neurocompare.protocols.metrics import METRICS, classification_metrics
+from neurocompare.protocols.metrics import METRICS, binary_auc, classification_metrics
 
 
 def test_binary_metrics_by_hand():
@@ -45,3 +54,46 @@ def test_measure_catches_a_short_peak_even_when_nested():
     assert inner.peak_mem_mb > 150 and outer.peak_mem_mb > 150
     assert after.peak_mem_mb < 50  # the mark is reset for each block
     assert inner.wall_s >= 0 and inner.cpu_s > 0
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+def test_label_metrics_equal_scikit_learn(n_classes):
+    rng = np.random.default_rng(n_classes)
+    labels = np.arange(n_classes)
+    for trial in range(200):
+        n = int(rng.integers(1, 30))
+        # some folds miss classes, some predict a single class
+        y_true = rng.integers(0, n_classes - (trial % 3 == 0), n)
+        y_pred = np.full(n, trial % n_classes) if trial % 7 == 0 \
+            else rng.integers(0, n_classes, n)
+        out = classification_metrics(y_true, y_pred, None, n_classes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = {
+                "accuracy": accuracy_score(y_true, y_pred),
+                "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+                "f1_macro": f1_score(y_true, y_pred, labels=labels, average="macro",
+                                     zero_division=0),
+                "kappa": cohen_kappa_score(y_true, y_pred, labels=labels),
+            }
+        for name, value in expected.items():
+            np.testing.assert_allclose(out[name], value, atol=1e-12, err_msg=name)
+        cm = confusion_matrix(y_true, y_pred, labels=labels)
+        assert json.loads(out["confusion"]) == cm.tolist()
+
+
+def test_rank_auc_equals_scikit_learn_with_ties():
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n = int(rng.integers(2, 40))
+        positive = rng.random(n) < 0.4
+        if positive.all() or not positive.any():
+            continue
+        scores = np.round(rng.normal(size=n), 1)  # rounding makes ties
+        np.testing.assert_allclose(binary_auc(positive, scores),
+                                   roc_auc_score(positive, scores), atol=1e-12)
+    y = np.repeat([0, 1, 2], 10)
+    decision = rng.normal(size=(30, 3))  # rows do not sum to 1 (SVC-style)
+    out = classification_metrics(y, decision.argmax(1), decision, 3)
+    expected = np.mean([roc_auc_score(y == k, decision[:, k]) for k in range(3)])
+    np.testing.assert_allclose(out["roc_auc"], expected, atol=1e-12)
