@@ -320,3 +320,25 @@ def test_measured_fit_energy_is_labelled(subject, tmp_path):
     out = ledger_module.measured_fit_energy(ts_lr(info), X, y, output_dir=str(tmp_path))
     assert out["energy_j"] >= 0 and out["duration_s"] > 0
     assert "estimate" in out["basis"]
+
+
+def test_table_and_connectome_steps_are_counted_by_formula():
+    from lightgbm import LGBMClassifier
+    from sklearn.impute import SimpleImputer
+
+    from neurocompare.pipelines.connectome.transformers import Connectivity
+    from neurocompare.pipelines.ledger import step_count
+
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(40, 5))
+    assert step_count(SimpleImputer().fit(table), table[:2]).acs == 5
+    stump = LGBMClassifier(n_estimators=3, num_leaves=2, min_child_samples=2, verbose=-1)
+    stump.fit(table, (table[:, 0] > 0).astype(int))
+    count = step_count(stump, table[:4])
+    assert count.acs == 3 + 3  # one comparison per stump, one addition per tree
+    series = [rng.normal(size=(30, 4)) for _ in range(6)]
+    T, R = 30, 4
+    corr = step_count(Connectivity(kind="correlation").fit(series), series[:2])
+    assert corr.macs == T * R * (R + 1) / 2 + R * R
+    tangent = step_count(Connectivity(kind="tangent").fit(series), series[:2])
+    assert tangent.macs == corr.macs + 6 * R**3

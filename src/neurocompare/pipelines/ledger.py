@@ -60,8 +60,11 @@ from sklearn.pipeline import Pipeline
 from torch import nn
 
 from neurocompare._errors import check_option
-from neurocompare.pipelines.ledger_steps import Count, analytic_handler
+from neurocompare.pipelines.ledger_steps import ANALYTIC, Count, analytic_handler
+from neurocompare.pipelines.ledger_tables import TABLE_STEPS
 from neurocompare.pipelines.ledger_torch import module_ledger
+
+ANALYTIC.update(TABLE_STEPS)  # connectome and clinical-table steps
 
 __all__ = ["ENERGY_BASIS", "ENERGY_PJ", "LEDGER_COLUMNS", "energy_estimate",
            "measured_fit_energy", "operation_ledger"]
@@ -116,6 +119,8 @@ def step_count(step: BaseEstimator, X) -> Count:
         for _, inner in step.steps:
             if inner is None or inner == "passthrough":
                 continue
+            if hasattr(inner, "fit_resample") and not hasattr(inner, "transform"):
+                continue  # a resampler (imbalanced-learn) acts in fit only: no prediction ops
             total = total + step_count(inner, X)
             if inner is not step.steps[-1][1]:
                 X = inner.transform(X)

@@ -98,7 +98,8 @@ def compare_pair(table: pd.DataFrame, dataset: str, a: str, b: str,
         fa, fb = folds[a].to_numpy(), folds[b].to_numpy()
         n_train = int(rows["n_train"].mean())
         n_test = int(rows["n_test"].mean())
-        n, unit = len(folds), "folds (one subject)"
+        one = rows["subject"].iloc[0]
+        n, unit = len(folds), "folds" if str(one) == "*" else "folds (one subject)"
         test = corrected_resampled_t(fa, fb, n_train, n_test)
         d = fa - fb
         se = np.sqrt((1 / len(d) + n_test / n_train) * d.var(ddof=1))
