@@ -117,6 +117,8 @@ def main() -> None:
                         help="deep pipelines of the 10-fold run")
     parser.add_argument("--deep-loso", default=",".join(DEEP["leave-site-out"]),
                         help="deep pipelines of the leave-site-out run")
+    parser.add_argument("--traditional", default=",".join(TRADITIONAL),
+                        help="traditional pipelines (both protocols)")
     parser.add_argument("--protocols", default="subject-kfold,leave-site-out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-memory", action="store_true")
@@ -128,16 +130,19 @@ def main() -> None:
     deep = {"subject-kfold": args.deep, "leave-site-out": args.deep_loso}
     sections = []
     for protocol in args.protocols.split(","):
-        pipelines = TRADITIONAL + [p for p in deep[protocol].split(",") if p]
+        pipelines = [p for p in f"{args.traditional},{deep[protocol]}".split(",") if p]
         params = {} if args.n_subjects is None else {"n_subjects": args.n_subjects}
         config = RunConfig(datasets=[("abide-cc200", params)], pipelines=pipelines,
                            protocol=protocol, out=out / protocol, jobs=args.jobs,
                            seed=args.seed)
         wall = run_config(config)
         table = ResultStore(config.out).table()
+        cpu = table["fit_cpu_s"].sum() / 60
         print(f"{protocol}: {len(table)} results in {wall / 60:.1f} min", flush=True)
         sections += [f"## {PROTOCOL_LABELS[protocol]} (`{protocol}`), wall {wall / 60:.1f} min "
-                     f"with {args.jobs} processes", "", _pipeline_table(table, protocol), "",
+                     f"with {args.jobs} processes (results already stored are not recomputed; "
+                     f"fit CPU of all results {cpu:.0f} min)", "",
+                     _pipeline_table(table, protocol), "",
                      headline_text(table), ""]
     if not args.no_memory:
         sections += ["## Peak memory of one 10-fold fold (fc-corr-lr + fc-tangent-lr)", "",

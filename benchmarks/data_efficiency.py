@@ -36,8 +36,8 @@ RESULTS = Path(__file__).parent / "results" / "data_efficiency.md"
 PARTS = {
     "sim": {"dataset": ("simulated-mi", {}), "protocol": "learning-curve",
             "protocol_params": {"sizes": (0.1, 0.2, 0.4, 0.7, 1.0), "n_repeats": 1},
-            "pipelines": ["bandpower-lda", "ts-lr", "csp-lda", "eegnet", "shallow-convnet"],
-            "pairs": [("shallow-convnet", "ts-lr"), ("eegnet", "ts-lr")]},
+            "pipelines": ["bandpower-lda", "ts-lr", "csp-lda", "shallow-convnet"],
+            "pairs": [("shallow-convnet", "ts-lr"), ("shallow-convnet", "bandpower-lda")]},
     "ssvep": {"dataset": ("ssvep-exoskeleton", {}), "protocol": "learning-curve",
               "protocol_params": {"sizes": (0.25, 0.5, 1.0), "n_repeats": 1},
               "pipelines": ["ssvep-fb-ts-lr", "ssvep-fb-mdm", "shallow-convnet", "eegnet"],

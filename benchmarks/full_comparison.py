@@ -68,7 +68,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="ssvep,bonn-ae,bonn-abcde")
-    parser.add_argument("--deep", default=",".join(s.name for s in DEEP_SPECS))
+    parser.add_argument("--deep", default=",".join(s.name for s in DEEP_SPECS),
+                        help="deep pipelines on SSVEP")
+    parser.add_argument("--deep-bonn", default="eegnet,shallow-convnet,deep4,cnn-lstm-attention",
+                        help="deep pipelines on Bonn (4097-sample segments: the plain "
+                             "recurrent nets cost hours on CPU)")
     parser.add_argument("--traditional", default=",".join(s.name for s in TRADITIONAL_SPECS))
     parser.add_argument("--max-epochs", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=2)
@@ -76,13 +80,15 @@ def main() -> None:
     args = parser.parse_args()
     started = datetime.now(UTC)
     out = args.out or Path(tempfile.mkdtemp(prefix="full-comparison-"))
-    deep = [f"{n}:net__max_epochs={args.max_epochs}" for n in args.deep.split(",") if n]
+    deep = {part: [f"{n}:net__max_epochs={args.max_epochs}" for n in names.split(",") if n]
+            for part, names in (("ssvep", args.deep), ("bonn", args.deep_bonn))}
     traditional = [n for n in args.traditional.split(",") if n]
     sections = [f"Deep pipelines: {args.max_epochs} epochs at most (early stopping, patience "
                 f"20, on a split of the training fold); {args.jobs} processes; seed 0.", ""]
     for part in args.parts.split(","):
         dataset, protocol, params = PARTS[part]
-        config = RunConfig(datasets=[dataset], pipelines=traditional + deep, protocol=protocol,
+        config = RunConfig(datasets=[dataset], pipelines=traditional + deep[part.split("-")[0]],
+                           protocol=protocol,
                            protocol_params=params, out=out / part, jobs=args.jobs, seed=0)
         wall = run_config(config)
         table = real_runs(ResultStore(config.out).table())
