@@ -33,6 +33,7 @@ from neurocompare.pipelines.connectome.transformers import (
     GraphMeasures,
 )
 from neurocompare.pipelines.ledger_steps import Count, Recurse
+from neurocompare.pipelines.ledger_steps import _zero as _no_arithmetic
 
 __all__ = ["TABLE_STEPS"]
 
@@ -67,10 +68,6 @@ def _graph(step: GraphMeasures, X, recurse: Recurse) -> Count:
     return Count(macs=float(R**3), acs=2.0 * R * R)
 
 
-def _zero(step, X, recurse: Recurse) -> Count:
-    return Count()
-
-
 def _lightgbm(step: LGBMClassifier, X, recurse: Recurse) -> Count:
     table = step.booster_.trees_to_dataframe()
     depth = dict(zip(table["node_index"], table["node_depth"] - 1, strict=True))
@@ -90,6 +87,6 @@ TABLE_STEPS: dict[type, Callable[..., Count]] = {
     SimpleImputer: _imputer,
     Connectivity: _connectivity,
     GraphMeasures: _graph,
-    FixedLength: _zero,
+    FixedLength: _no_arithmetic,
     LGBMClassifier: _lightgbm,
 }

@@ -99,15 +99,23 @@ def _dataset_section(table: pd.DataFrame, name: str, metric: str, record: dict |
                                                            "confusion")}}
     threshold = chance.loc[chance["dataset"] == name, "chance_threshold"].median() \
         if metric == "accuracy" else None
-    section["figures"]["scores"].append(figs.add(figures.score_distribution(
-        scores, threshold, metric, f"{name}: {metric} per subject"), f"{name}_scores"))
     wide = scores.pivot(index="subject", columns="pipeline", values="score")
+    unit = "subject"
+    shown, shown_wide = scores, wide
+    if scores["subject"].nunique() < 2:  # one (pseudo-)subject: the folds are the units
+        unit = "fold"
+        shown = real_runs(rows).rename(columns={metric: "score"})[
+            ["pipeline", "family", "fold", "score"]]
+        shown_wide = shown.pivot_table(index="fold", columns="pipeline", values="score")
+    section["figures"]["scores"].append(figs.add(figures.score_distribution(
+        shown, threshold, metric, f"{name}: {metric} per {unit}", unit=unit),
+        f"{name}_scores"))
     match = head[head["dataset"] == name] if not head.empty else head
     if len(match):
         deep, trad = match.iloc[0]["a"], match.iloc[0]["b"]
         section["figures"]["paired"].append(figs.add(figures.paired_plot(
-            wide[[deep, trad]].dropna(), deep, trad, metric,
-            f"{name}: best deep vs best traditional"), f"{name}_paired"))
+            shown_wide[[deep, trad]].dropna(), deep, trad, metric,
+            f"{name}\nbest deep vs best traditional, per {unit}"), f"{name}_paired"))
     summary = summary_table(rows, metric)
     costs = [("fit_time_s", "training time per fold (s)"),
              ("latency_ms", "prediction latency per trial (ms)")]

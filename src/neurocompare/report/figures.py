@@ -39,15 +39,19 @@ def _color(family: str) -> str:
 
 
 def score_distribution(scores: pd.DataFrame, chance: float | None, metric: str,
-                       title: str) -> Figure:
-    """Points per subject and the mean per pipeline, best first, with the chance threshold.
+                       title: str, unit: str = "subject") -> Figure:
+    """Points per subject (or per fold) and the mean per pipeline, best first, with the
+    chance threshold.
 
     Parameters
     ----------
     scores : DataFrame
-        Columns pipeline, family, subject, score (one dataset).
+        Columns pipeline, family, score and the unit column (one dataset).
     chance : float, optional
         Accuracy that must be exceeded to beat chance (drawn as a dashed line).
+    unit : {"subject", "fold"}
+        What one point is: a subject's mean over folds, or one fold (datasets whose test
+        sets are groups of subjects, or with a single pseudo-subject).
     """
     order = scores.groupby("pipeline")["score"].mean().sort_values(ascending=False).index
     fig, ax = plt.subplots(figsize=(max(5.0, 0.6 * len(order) + 2), 4))
@@ -63,7 +67,8 @@ def score_distribution(scores: pd.DataFrame, chance: float | None, metric: str,
         ax.text(len(order) - 0.5, chance, " chance (binomial, p<0.05)", va="bottom",
                 ha="right", fontsize=8, color=_GREY)
     ax.set_xticks(range(len(order)), order, rotation=35, ha="right")
-    ax.set_ylabel(f"{metric} per subject (mean over folds)")
+    ax.set_ylabel(f"{metric} per subject (mean over folds)" if unit == "subject"
+                  else f"{metric} per test fold")
     ax.set_title(title)
     handles = [plt.Line2D([], [], color=c, marker="o", linestyle="", label=f)
                for f, c in FAMILY_COLORS.items() if f in set(scores["family"])]
@@ -74,12 +79,13 @@ def score_distribution(scores: pd.DataFrame, chance: float | None, metric: str,
 
 def paired_plot(wide: pd.DataFrame, deep: str, traditional: str, metric: str,
                 title: str) -> Figure:
-    """Best deep vs best traditional, one point per subject, with the identity line.
+    """Best deep vs best traditional, one point per subject (or fold), with the identity
+    line.
 
     Parameters
     ----------
     wide : DataFrame
-        Index subject, one column per pipeline (subject scores).
+        Index subject (or fold), one column per pipeline.
     """
     fig, ax = plt.subplots(figsize=(4.4, 4.2))
     x, y = wide[traditional].to_numpy(), wide[deep].to_numpy()
