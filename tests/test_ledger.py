@@ -342,3 +342,19 @@ def test_table_and_connectome_steps_are_counted_by_formula():
     assert corr.macs == T * R * (R + 1) / 2 + R * R
     tangent = step_count(Connectivity(kind="tangent").fit(series), series[:2])
     assert tangent.macs == corr.macs + 6 * R**3
+
+
+def test_graph_network_layers_are_counted():
+    from neurocompare.data.containers import SignalInfo
+    from neurocompare.pipelines.ledger import step_count
+    from neurocompare.pipelines.registry import make_pipeline
+
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=(50, 8)) for _ in range(20)]
+    labels = np.arange(20) % 2
+    gcn = make_pipeline("fc-gcn", SignalInfo(kind="timeseries", class_names=("a", "b")))
+    gcn.set_params(net__max_epochs=2).fit(series, labels)
+    matrices = gcn[:-1].transform(series[:3])
+    count = step_count(gcn.named_steps["net"], matrices)
+    # two GCN layers (8 nodes: 8 -> 32 -> 32 features) and the 64 -> 2 read-out
+    assert count.dense == 8 * 8 * 32 + 8 * 32 * 32 + 64 * 2

@@ -57,6 +57,13 @@ def _spiking_type() -> type | None:
     return getattr(module, "SpikingNeuron", None)
 
 
+def _is_graph_linear(module: nn.Module) -> bool:
+    """torch-geometric's own ``Linear`` (inside GCN/GraphSAGE layers): counted like
+    ``nn.Linear``; the neighbourhood aggregation itself is not counted."""
+    kind = getattr(sys.modules.get("torch_geometric.nn.dense.linear"), "Linear", None)
+    return kind is not None and isinstance(module, kind)
+
+
 def _is_combined_conv(module: nn.Module) -> bool:
     kind = getattr(sys.modules.get("braindecode.modules"), "CombinedConv", None)
     return kind is not None and isinstance(module, kind)
@@ -67,7 +74,8 @@ def connection_layers(module: nn.Module) -> list[nn.Module]:
     not entering a connection layer), plus ``CombinedConv`` blocks."""
     found = []
     for child in module.children():
-        if isinstance(child, _CONNECTIONS) or _is_combined_conv(child):
+        if isinstance(child, _CONNECTIONS) or _is_combined_conv(child) \
+                or _is_graph_linear(child):
             found.append(child)
         elif list(child.children()):
             found.extend(connection_layers(child))
@@ -96,10 +104,11 @@ def _is_spiking(x: torch.Tensor) -> bool:
 
 def _stateless_ops(layer: nn.Module, x: torch.Tensor, cache: dict) -> tuple[float, float]:
     weight = layer.weight
-    if isinstance(layer, nn.Linear):
-        rows = x.numel() // layer.in_features
-        effective = _binary(x).reshape(-1, layer.in_features) @ _binary(weight).sum(0)
-        return float(effective.sum()), float(rows * layer.in_features * layer.out_features)
+    if isinstance(layer, nn.Linear) or _is_graph_linear(layer):
+        n_in, n_out = weight.shape[1], weight.shape[0]
+        rows = x.numel() // n_in
+        effective = _binary(x).reshape(-1, n_in) @ _binary(weight).sum(0)
+        return float(effective.sum()), float(rows * n_in * n_out)
     # Each output counts at most in_channels * kernel pairs: exact in float32; summed in
     # float64.
     dtype = x.dtype if x.is_floating_point() else torch.float32
