@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pyriemann.geometry.mean import mean_riemann
+from pyriemann.tangentspace import TangentSpace
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from neurocompare.data.simulated import SimulatedMotorImagery
@@ -188,3 +189,27 @@ def test_power_law_fit_and_crossover_recovery(rng):
     curves = curve_table(table)
     assert set(curves.columns) >= {"mean", "low", "high", "n_subjects"}
     assert (curves["low"] <= curves["mean"]).all()
+
+
+def test_domain_pipeline_maps_each_training_domain_with_its_own_reference(rng):
+    from sklearn.linear_model import LogisticRegression
+
+    from neurocompare.pipelines.transfer import encode_domains
+
+    covs, labels = [], []
+    for scale in (1.0, 3.0):  # two subjects with different scales
+        for label in (0, 1):
+            A = np.diag([1.0 + label, 1.0, 1.0]) * scale
+            X = np.einsum("cd,ndt->nct", A, rng.standard_normal((20, 3, 100)))
+            covs.append(np.einsum("nct,ndt->ncd", X, X) / 100)
+            labels += [label] * 20
+    C, y = np.concatenate(covs), np.array(labels)
+    domains = np.repeat(["a", "b"], 40)
+    pipe = DomainPipeline([("recenter", RiemannRecenter(target_domain="b")),
+                           ("ts", TangentSpace()), ("lr", LogisticRegression())])
+    pipe.fit(C, encode_domains(y, domains))
+    # the reference: each domain re-centred by its own mean, then tangent space + LR
+    mapped = RiemannRecenter(target_domain="b").fit_transform(C, None, domains)
+    ts = TangentSpace().fit(mapped)
+    manual = LogisticRegression().fit(ts.transform(mapped), y)
+    np.testing.assert_allclose(pipe.named_steps["lr"].coef_, manual.coef_, atol=1e-8)

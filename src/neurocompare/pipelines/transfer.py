@@ -91,7 +91,9 @@ class DomainPipeline(Pipeline):
             if step is None or step == "passthrough":
                 continue
             if domains is not None and _accepts_domains(step):
-                Xt = step.fit(Xt, y, domains=domains).transform(Xt)
+                # fit_transform maps each training domain with its own reference (transform
+                # alone would map every training trial with the target's)
+                Xt = step.fit_transform(Xt, y, domains=domains)
             else:
                 Xt = step.fit_transform(Xt, y)
         final = self.steps[-1][1]
