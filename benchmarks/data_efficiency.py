@@ -77,12 +77,14 @@ def run_part(name: str, out: Path, jobs: int, max_epochs: int | None = None) -> 
         summary = per_subject.groupby(["pipeline", "k"]).agg(["mean", "std", "count"])
         wide = summary["mean"].unstack("k")
         lines += ["Mean accuracy over target subjects (4 classes, chance 0.25) by calibration "
-                  "trials per class k:", "", "| pipeline | " +
+                  "trials per class k (`-`: not defined; `ts-lr-target` refuses fewer than 2 "
+                  "target trials per class):", "", "| pipeline | " +
                   " | ".join(f"k={int(k)}" for k in wide.columns) + " |",
                   "|---|" + "---|" * len(wide.columns)]
         for pipeline, row in wide.iterrows():
             sd = summary["std"].unstack("k").loc[pipeline]
-            cells = [f"{row[k]:.3f} ± {sd[k]:.3f}" for k in wide.columns]
+            cells = ["-" if pd.isna(row[k]) else f"{row[k]:.3f} ± {sd[k]:.3f}"
+                     for k in wide.columns]
             lines.append(f"| {pipeline} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
     curves = curve_table(table)

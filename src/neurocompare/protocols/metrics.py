@@ -44,13 +44,11 @@ def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> fl
     one-vs-rest form is also defined for decision values (SVC, CCA), whose rows do not sum
     to 1 and which ``roc_auc_score(multi_class="ovr")`` rejects.
     """
-    if proba is None or len(np.unique(y_true)) < 2:
+    if proba is None or len(np.unique(y_true)) < n_classes:
         return float("nan")
     proba = np.asarray(proba, dtype=float)
     if n_classes == 2:
         return binary_auc(y_true == 1, proba[:, 1])
-    if len(np.unique(y_true)) < n_classes:
-        return float("nan")
     return float(np.mean([binary_auc(y_true == k, proba[:, k]) for k in range(n_classes)]))
 
 
