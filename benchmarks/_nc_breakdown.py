@@ -5,14 +5,14 @@ in-process run (``jobs=1``), the stages of :func:`neurocompare.runner.run_unit` 
 ``time.perf_counter`` counters and restores them afterwards:
 
 * ``load``: ``Dataset.load_subject`` (read, filter, epoch, validate; plan() loads the first
-  subject once more for its signal info);
+  subject for its signal info and the run reuses it);
 * ``evaluate_fold``: the runner's call per (pipeline, fold), made of
   ``fit_predict`` (fits, predictions, cost measurement, latency probes) and
   ``metrics`` (``classification_metrics``);
 * ``measure``: the time spent entering and leaving ``measure()`` blocks (kernel peak-memory
   reset and read, psutil and CPU-clock reads), excluding the measured code;
 * ``latency``: the single-trial latency probes, estimated from the stored ``latency_ms``
-  (median of up to 5 probes) times the number of probes;
+  (median of up to 3 probes) times the number of probes;
 * ``store_write``: ``ResultStore.write`` (one Parquet file per result).
 """
 
@@ -93,7 +93,7 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
     evaluation.measure = timed_measure
     ResultStore.write = timed("store_write", ResultStore.write)
     try:
-        for cache in ("_INFO_CACHE", "_DATA_CACHE"):  # behave like a fresh process
+        for cache in ("_INFO_CACHE", "_DATA_CACHE", "_PRELOADED"):  # behave like a fresh process
             getattr(runner, cache, {}).clear()
         with tempfile.TemporaryDirectory(prefix="nc-breakdown-") as out:
             start = time.perf_counter()
@@ -109,7 +109,8 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
     finally:
         for (owner, name), value in zip(saved, originals, strict=True):
             setattr(owner, name, value)
-    latency = float((table["latency_ms"] * table["n_test"].clip(upper=5)).sum() / 1000)
+    probes = table["n_test"].clip(upper=evaluation.LATENCY_PROBES)
+    latency = float((table["latency_ms"] * probes).sum() / 1000)
     out = {"total": total, "latency": latency, "n_results": len(table),
            "n_measure": count["measure"]}
     out |= {k: spent.get(k, 0.0) for k in ("load", "evaluate_fold", "fit_predict", "metrics",

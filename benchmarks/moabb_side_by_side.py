@@ -90,8 +90,9 @@ def child_moabb(carbon: bool) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "load": evaluation.load_seconds, "rows": rows}
 
 
-def child_nc(jobs: int, threads: int | None) -> dict[str, Any]:
+def child_nc(jobs: int, threads: int | None, start_method: str = "auto") -> dict[str, Any]:
     """neurocompare runner on the three filter-bank pipelines in a fresh output folder."""
+    from neurocompare._parallel import fork_is_safe
     from neurocompare.records.store import ResultStore
     from neurocompare.runner import RunConfig, execute, plan
 
@@ -103,9 +104,11 @@ def child_nc(jobs: int, threads: int | None) -> dict[str, Any]:
         units = plan(config)
         if threads is not None:  # diagnostic: override the BLAS threads per work unit
             units = [replace(u, n_threads=threads) for u in units]
-        reports = execute(units, jobs=jobs)
+        forked = jobs > 1 and (start_method == "fork"
+                               or (start_method == "auto" and fork_is_safe()))
+        reports = execute(units, jobs=jobs, start_method=start_method)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        if jobs > 1:  # reap the loky workers so their CPU time is counted
+        if jobs > 1 and not forked:  # reap the loky workers so their CPU time is counted
             from joblib.externals.loky import get_reusable_executor
 
             get_reusable_executor().shutdown(wait=True)
@@ -115,7 +118,7 @@ def child_nc(jobs: int, threads: int | None) -> dict[str, Any]:
         table = ResultStore(out).table()
     cols = ["pipeline", "subject", "session", "fold", "accuracy", "fit_time_s",
             "predict_time_s", "latency_ms", "n_test"]
-    return {"wall": wall, "cpu": cpu, "errors": errors,
+    return {"wall": wall, "cpu": cpu, "errors": errors, "forked": forked,
             "rows": table[cols].to_dict(orient="records")}
 
 
@@ -241,7 +244,7 @@ def child_profile(kind: str) -> dict[str, Any]:
 CHILDREN = {
     "moabb": lambda a: child_moabb(carbon=False),
     "moabb-codecarbon": lambda a: child_moabb(carbon=True),
-    "nc": lambda a: child_nc(a.jobs, a.threads),
+    "nc": lambda a: child_nc(a.jobs, a.threads, a.start_method),
     "check": lambda a: child_check(),
     "cca": lambda a: child_cca(),
     "breakdown": lambda a: child_breakdown(),
@@ -303,6 +306,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="nc", help=argparse.SUPPRESS)
+    parser.add_argument("--start-method", default="auto", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         Path(args.result).write_text(json.dumps(CHILDREN[args.child](args)))
@@ -317,6 +321,8 @@ def main() -> None:
         "MOABB, n_jobs=1": ("moabb",),
         "neurocompare, jobs=1": ("nc", "--jobs", "1"),
         f"neurocompare, jobs={all_cores}": ("nc", "--jobs", str(all_cores)),
+        f"neurocompare, jobs={all_cores}, loky workers (diagnostic)":
+            ("nc", "--jobs", str(all_cores), "--start-method", "loky"),
         "neurocompare, jobs=1, 1 BLAS thread per unit (diagnostic)":
             ("nc", "--jobs", "1", "--threads", "1"),
     }
@@ -427,6 +433,13 @@ def main() -> None:
     out.append(md_table(["configuration", "wall (s)", "CPU (s, incl. workers)",
                          "wall / MOABB wall", "CPU / MOABB CPU", "wall speed-up vs MOABB"],
                         rows))
+    auto = runs[f"neurocompare, jobs={all_cores}"]
+    out.append(f"\nWorker start: `jobs={all_cores}` with the default start method forked its "
+               f"workers in {sum(bool(r.get('forked')) for r in auto)} of {len(auto)} runs "
+               "(fork is used when no OpenMP work has run in the main process; forked "
+               "workers share the main process's imports and its already-loaded first "
+               "subject); the loky row starts fresh interpreters that import scikit-learn, "
+               "pyRiemann and PyTorch again.")
     out.append(f"\nLoad average while timing (2 logical cores shared with other jobs): "
                f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}. Wall times on a busy "
                "machine swing by tens of percent between rounds; CPU times are the stabler "
@@ -455,7 +468,7 @@ def main() -> None:
          cell(m_fit, m_wall), cell(b["compute"], b["total"])],
         [f"cost measurement: entering/leaving {b['n_measure']} `measure()` blocks (kernel "
          "peak-memory reset and read, CPU clock)", "-", cell(b["measure"], b["total"])],
-        ["single-trial latency probes (up to 5 one-trial predictions per result)", "-",
+        ["single-trial latency probes (up to 3 one-trial predictions per result)", "-",
          cell(b["latency"], b["total"])],
         [f"metrics for {b['n_results']} results (confusion-matrix metrics, rank ROC-AUC)",
          "-",

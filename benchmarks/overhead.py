@@ -81,7 +81,7 @@ def bare(data: list[NeuralData], folds: list[list[tuple[np.ndarray, np.ndarray]]
 
 def neurocompare_run(threads: int | None) -> tuple[float, np.ndarray]:
     """The runner with jobs=1 into a fresh folder; ``threads`` overrides BLAS threads."""
-    for cache in ("_INFO_CACHE", "_DATA_CACHE"):  # behave like a fresh process
+    for cache in ("_INFO_CACHE", "_DATA_CACHE", "_PRELOADED"):  # behave like a fresh process
         getattr(runner, cache, {}).clear()
     with tempfile.TemporaryDirectory(prefix="nc-overhead-") as out:
         start = time.perf_counter()
@@ -153,11 +153,11 @@ def main() -> None:
 
     stages = [
         ("total run", b["total"]),
-        ("loading (12 subjects + plan()'s second load of subject 1)", b["load"]),
+        ("loading (12 subjects, each read once)", b["load"]),
         ("pipeline fits and predictions (incl. `predict_proba` for ROC-AUC)", b["compute"]),
         (f"`measure()` enter/exit ({n_measure} blocks: kernel peak-memory reset and "
          "read, psutil, CPU clock)", b["measure"]),
-        ("single-trial latency probes (5 one-trial predictions per fold)", b["latency"]),
+        ("single-trial latency probes (3 one-trial predictions per fold)", b["latency"]),
         ("metrics (confusion-matrix metrics + rank ROC-AUC)", b["metrics"]),
         ("Parquet writes (one file per fold)", b["store_write"]),
         ("everything else (splits, pipeline build + seeding, keys, store checks, rows)",
@@ -175,7 +175,7 @@ def main() -> None:
         f"{'yes' if same else 'NO'} (135 folds).",
         "\nTarget: overhead <= 5 %. The bare loop computes accuracy only; neurocompare also "
         "measures fit/predict cost (wall, CPU, peak memory from the kernel), probes "
-        "single-trial latency (5 one-trial predictions per fold), computes 5 metrics plus "
+        "single-trial latency (3 one-trial predictions per fold), computes 5 metrics plus "
         "the confusion matrix, and writes one Parquet file with provenance per fold.",
         f"\n## Where neurocompare's time goes (median of 3 instrumented runs, 1 BLAS thread, "
         f"{n} results; run totals {totals} s; the timed loading above took "

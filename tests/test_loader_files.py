@@ -250,3 +250,26 @@ def test_duplicate_event_codes_and_bad_window(tmp_path):
     assert "EXG1" in str(info.value)
     with pytest.raises(InputError, match="subject"):
         EEGFiles(tmp_path, pattern, EVENT_ID).load_subject("9")
+
+
+@pytest.mark.parametrize(("sfreq", "tmin", "tmax"), [(256.0, 2.0, 4.0), (173.61, -0.1, 0.5),
+                                                     (100.0, 0.013, 0.377)])
+def test_cut_epochs_matches_mne_epochs(sfreq, tmin, tmax):
+    """Our slicing gives mne.Epochs' samples exactly, including events near both edges."""
+    from neurocompare.data.epoching import cut_epochs
+
+    rng = np.random.default_rng(0)
+    info = mne.create_info(4, sfreq, "eeg")
+    raw = mne.io.RawArray(rng.standard_normal((4, 3000)), info, first_samp=37, verbose="error")
+    samples = np.sort(rng.choice(np.arange(37, 3037), size=40, replace=False))
+    samples[0], samples[-1] = 37, 3036  # windows outside the recording: dropped by both
+    events = np.column_stack([samples, np.zeros(40, int), rng.integers(1, 3, 40)])
+    epochs = mne.Epochs(raw, events, event_id={"a": 1, "b": 2}, tmin=tmin, tmax=tmax,
+                        baseline=None, preload=True, reject_by_annotation=False,
+                        verbose="error")
+    X, kept = cut_epochs(raw.get_data(), events, raw.first_samp, sfreq, tmin, tmax)
+    np.testing.assert_array_equal(kept, epochs.events)
+    np.testing.assert_array_equal(X, epochs.get_data())
+    with pytest.raises(InputError, match="repeated event samples"):
+        cut_epochs(raw.get_data(), np.vstack([events, events[3]]), raw.first_samp, sfreq,
+                   tmin, tmax)

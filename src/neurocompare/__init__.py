@@ -5,6 +5,7 @@ The package is organised along the data flow
 interface (:mod:`neurocompare.cli`) only wires these together.
 """
 
+from neurocompare import _parallel  # noqa: F401  (first: notes whether torch came before us)
 from neurocompare._errors import InputError
 
 __version__ = "0.1.0"

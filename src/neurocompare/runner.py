@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from neurocompare._errors import input_error
+from neurocompare._errors import check_option, input_error
+from neurocompare._parallel import START_METHODS, mark_baseline, parallel_map
 from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData, concat_data
 from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
@@ -166,12 +167,31 @@ _INFO_CACHE: dict[str, Any] = {}
 _DATA_CACHE: dict[str, NeuralData] = {}
 
 
+#: The subject :func:`_first_info` loaded, kept for the unit that needs it (one at a time).
+_PRELOADED: dict[tuple[str, Any], NeuralData] = {}
+
+
 def _first_info(dataset: Dataset):
-    """Signal info of a dataset, read from its first subject (cached per process)."""
+    """Signal info of a dataset, read from its first subject (cached per process).
+
+    The loaded subject is kept for :func:`_load_unit_data`, so a run does not read it twice
+    (worker processes started by fork inherit it).
+    """
     key = dataset.fingerprint()
     if key not in _INFO_CACHE:
-        _INFO_CACHE[key] = dataset.load_subject(dataset.subjects()[0]).info
+        subject = dataset.subjects()[0]
+        data = dataset.load_subject(subject)
+        _INFO_CACHE[key] = data.info
+        _PRELOADED.clear()
+        _PRELOADED[(key, subject)] = data
     return _INFO_CACHE[key]
+
+
+def _load_unit_data(dataset: Dataset, unit: WorkUnit) -> NeuralData:
+    if unit.fold_index is not None:
+        return load_all(dataset)
+    data = _PRELOADED.pop((dataset.fingerprint(), unit.subject), None)
+    return dataset.load_subject(unit.subject) if data is None else data
 
 
 def dataset_records(config: RunConfig) -> list[dict[str, Any]]:
@@ -268,26 +288,27 @@ def run_unit(unit: WorkUnit) -> UnitReport:
     dataset = make_dataset(unit.dataset, **dict(unit.dataset_params))
     torch.set_num_threads(unit.n_threads)
     with threadpool_limits(limits=unit.n_threads):
-        data = dataset.load_subject(unit.subject) if unit.fold_index is None \
-            else load_all(dataset)
+        data = _load_unit_data(dataset, unit)
         splitter = make_splitter(unit.protocol, unit.seed, **dict(unit.protocol_params))
         folds = list(splitter.folds(data.metadata, data.y))
         if unit.fold_index is not None:
             folds = [folds[unit.fold_index]]
+        # built, seeded and hashed once per unit; each fold fits a fresh clone
+        templates = {name: seeded(_build(name, data.info, unit), unit.seed)
+                     for name in unit.pipelines if not get_spec(name).applicable(data.info)}
+        template_keys = {name: params_key(est) for name, est in templates.items()}
         for permutation, fold in itertools.product(range(unit.permutations + 1), folds):
             fold_data = permuted(data, permutation, unit.seed)
             cache = FoldCache()
-            for name in unit.pipelines:
-                if get_spec(name).applicable(data.info):
-                    continue
-                estimator = seeded(_build(name, data.info, unit), unit.seed)
+            for name, template in templates.items():
                 key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
                                protocol_params=dict(unit.protocol_params), fold=fold.id,
-                               pipeline=name, pipeline_key=params_key(estimator),
+                               pipeline=name, pipeline_key=template_keys[name],
                                seed=unit.seed, permutation=permutation)
                 if store.has(key):
                     report.skipped += 1
                     continue
+                estimator = clone(template)
                 try:
                     result = evaluate_fold({name: estimator}, fold_data, fold, cache)[name]
                 except Exception as exc:  # keep going: other pipelines' results still count
@@ -354,7 +375,8 @@ def plan(config: RunConfig) -> list[WorkUnit]:
 
 
 def execute(units: Sequence[WorkUnit], *, jobs: int = 1, scheduler: str | None = None,
-            on_done: Callable[[UnitReport], None] | None = None) -> list[UnitReport]:
+            on_done: Callable[[UnitReport], None] | None = None,
+            start_method: str = "auto") -> list[UnitReport]:
     """Run ``units`` sequentially, in ``jobs`` local processes, or on a Dask scheduler.
 
     Parameters
@@ -366,19 +388,24 @@ def execute(units: Sequence[WorkUnit], *, jobs: int = 1, scheduler: str | None =
         Dask scheduler address (``tcp://host:port``).
     on_done : callable, optional
         Called with each :class:`UnitReport` as units finish (progress bars).
+    start_method : {"auto", "fork", "loky"}
+        How local workers start: ``"auto"`` forks them (instant, sharing the imports and
+        the subject the planner loaded) when no OpenMP work has run in this process, else
+        starts loky workers (see :mod:`neurocompare._parallel`).
     """
     if units:
         ResultStore(units[0].out).clean_partial()
     reports = []
-    for report in _iterate(units, jobs, scheduler):
+    check_option("start_method", start_method, START_METHODS)
+    for report in _iterate(units, jobs, scheduler, start_method):
         reports.append(report)
         if on_done is not None:
             on_done(report)
     return reports
 
 
-def _iterate(units: Sequence[WorkUnit], jobs: int, scheduler: str | None
-             ) -> Iterator[UnitReport]:
+def _iterate(units: Sequence[WorkUnit], jobs: int, scheduler: str | None,
+             start_method: str) -> Iterator[UnitReport]:
     if scheduler:
         from distributed import Client, as_completed
 
@@ -390,12 +417,13 @@ def _iterate(units: Sequence[WorkUnit], jobs: int, scheduler: str | None
         for unit in units:
             yield run_unit(unit)
     else:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-        yield from parallel(delayed(run_unit)(unit) for unit in units)
+        yield from parallel_map(run_unit, units, min(jobs, len(units)), start_method)
+        _PRELOADED.clear()  # the workers had their own copy
 
 
 def results_path(out: str | Path) -> Path:
     """Folder of the Parquet results of a run."""
     return ResultStore(out).folder
+
+
+mark_baseline()  # threads after the heavy imports: more threads later means OpenMP work ran

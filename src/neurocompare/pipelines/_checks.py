@@ -32,8 +32,11 @@ def as_epochs(estimator: BaseEstimator, X, *, reset: bool, dtype=np.float64) -> 
     -------
     ndarray, shape (n_trials, n_channels, n_times)
     """
-    X = check_array(X, allow_nd=True, dtype=dtype, ensure_min_samples=1,
-                    input_name="X", estimator=estimator)
+    fast = (isinstance(X, np.ndarray) and X.dtype == dtype and X.ndim in (2, 3)
+            and X.shape[0] >= 1 and X.size and np.isfinite(X.sum()))
+    if not fast:  # scikit-learn's validation (and its error messages) for anything else
+        X = check_array(X, allow_nd=True, dtype=dtype, ensure_min_samples=1,
+                        input_name="X", estimator=estimator)
     if X.ndim not in (2, 3):
         raise ValueError(f"X: expected a 2-D or 3-D array, got {X.ndim} dimensions")
     n_features = X.shape[1]

@@ -67,16 +67,17 @@ class FoldCache:
     hits: int = 0
 
 
-def _step_key(steps: list[tuple[str, BaseEstimator]]) -> str:
-    return joblib.hash([(type(s).__qualname__, s.get_params(deep=True)) for _, s in steps])
+def _step_key(step: BaseEstimator) -> str:
+    return joblib.hash((type(step).__qualname__, step.get_params(deep=True)))
 
 
 def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache) -> _Prefix:
     """Fit the transformer steps of ``pipeline`` reusing the longest cached prefix."""
     steps = list(pipeline.steps[:-1])
+    step_keys = [_step_key(step) for _, step in steps]
     done = _Prefix([], X_train, X_test, Cost(), Cost())
     for k in range(len(steps), 0, -1):
-        hit = cache.entries.get(_step_key(steps[:k]))
+        hit = cache.entries.get("/".join(step_keys[:k]))
         if hit is not None:
             done, cache.hits = hit, cache.hits + 1
             break
@@ -88,7 +89,7 @@ def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache) 
             test = step.transform(done.test)
         done = _Prefix([*done.steps, (name, step)], train, test,
                        _add(done.fit_cost, fit_cost), _add(done.transform_cost, transform_cost))
-        cache.entries[_step_key(steps[: k + 1])] = done
+        cache.entries["/".join(step_keys[: k + 1])] = done
     return done
 
 
@@ -117,6 +118,9 @@ def count_parameters(estimator: BaseEstimator) -> int:
     return total
 
 
+#: Single-trial predictions timed per fold (after the whole test fold was predicted, so
+#: one-off warm-up costs are already paid); ``latency_ms`` is their median.
+LATENCY_PROBES = 3
 #: Test trials the operation ledger runs on per fold.
 LEDGER_SAMPLE = 16
 
@@ -177,9 +181,10 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
     dict
         ``estimator`` (fitted), ``y_pred``, ``scores`` (class scores or None) and costs:
         ``fit_time_s``, ``fit_cpu_s``, ``predict_time_s``, ``latency_ms`` (median single-trial
-        prediction time over up to 5 trials), ``peak_mem_mb``, ``n_params``, ``macs``,
-        ``train_device`` and the operation ledger of one prediction (:func:`ledger_columns`:
-        ``ledger_*`` counts, ``energy_j``, ``energy_basis``, ``ledger_time_s``).
+        prediction time over up to :data:`LATENCY_PROBES` trials), ``peak_mem_mb``,
+        ``n_params``, ``macs``, ``train_device`` and the operation ledger of one prediction
+        (:func:`ledger_columns`: ``ledger_*`` counts, ``energy_j``, ``energy_basis``,
+        ``ledger_time_s``).
     """
     if (isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1
             and not getattr(estimator, "domain_aware", False)):
@@ -200,7 +205,7 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
             y_pred = estimator.predict(X_test)
         scores = _scores(estimator, X_test)
     latencies = []
-    for i in range(min(5, len(X_test))):
+    for i in range(min(LATENCY_PROBES, len(X_test))):
         start = time.perf_counter()
         estimator.predict(X_test[i:i + 1])
         latencies.append(time.perf_counter() - start)

@@ -64,14 +64,19 @@ class Fold:
     extra: dict = field(default_factory=dict)
 
 
-def _digest(metadata: pd.DataFrame, rows: np.ndarray) -> str:
-    keys = metadata.iloc[rows][["subject", "session", "run"]].astype(str).agg("/".join, axis=1)
-    text = "|".join(f"{k}#{r}" for k, r in zip(keys, rows, strict=True))
+def _row_keys(metadata: pd.DataFrame) -> np.ndarray:
+    """``"subject/session/run"`` of every row, as text (computed once per split)."""
+    columns = [metadata[c].astype(str) for c in ("subject", "session", "run")]
+    return (columns[0] + "/" + columns[1] + "/" + columns[2]).to_numpy()
+
+
+def _digest(row_keys: np.ndarray, rows: np.ndarray) -> str:
+    text = "|".join(f"{k}#{r}" for k, r in zip(row_keys[rows], rows, strict=True))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def _label(values: pd.Series) -> str:
-    unique = values.astype(str).unique()
+def _label(values: np.ndarray) -> str:
+    unique = pd.unique(values)
     return unique[0] if len(unique) == 1 else "*"
 
 
@@ -99,10 +104,13 @@ class Splitter:
         y = np.asarray(y)
         if len(y) != len(metadata):
             raise input_error("y", f"{len(metadata)} labels (one per metadata row)", len(y))
+        row_keys = _row_keys(metadata)
+        subjects = metadata["subject"].astype(str).to_numpy()
+        sessions = metadata["session"].astype(str).to_numpy()
         for fold_id, train, test, *extra in self._folds(metadata.reset_index(drop=True), y):
-            test_meta = metadata.iloc[test]
-            yield Fold(fold_id, np.sort(train), np.sort(test), _label(test_meta["subject"]),
-                       _label(test_meta["session"]), _digest(metadata, np.sort(test)),
+            test = np.sort(test)
+            yield Fold(fold_id, np.sort(train), test, _label(subjects[test]),
+                       _label(sessions[test]), _digest(row_keys, test),
                        dict(extra[0]) if extra else {})
 
     def split(self, metadata: pd.DataFrame, y=None, groups=None

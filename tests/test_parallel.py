@@ -1,0 +1,90 @@
+"""Local workers: forked only when safe, the same results either way, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from neurocompare._errors import InputError
+from neurocompare._parallel import os_threads, parallel_map
+from neurocompare.runner import RunConfig, execute, plan
+
+SMALL = ("simulated-mi", {"n_subjects": 3, "n_trials_per_class": 10})
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_loky_map_and_bad_start_method():
+    assert sorted(parallel_map(_square, range(5), 2, "loky")) == [0, 1, 4, 9, 16]
+    with pytest.raises(InputError, match="start_method"):
+        list(parallel_map(_square, range(2), 2, "spawnish"))
+    with pytest.raises(InputError, match="start_method"):
+        execute(plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out="unused")),
+                jobs=2, start_method="threads")
+
+
+def test_os_threads_counts_a_new_thread():
+    import threading
+
+    before, release = os_threads(), threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert os_threads() == before + 1
+    finally:
+        release.set()
+        worker.join()
+
+
+_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from neurocompare import _parallel
+    from neurocompare.records.store import ResultStore
+    from neurocompare.runner import RunConfig, execute, plan
+
+    out, torch_first = sys.argv[1], sys.argv[2] == "torch-work"
+    config = RunConfig(datasets=[("simulated-mi", {"n_subjects": 3, "n_trials_per_class": 10})],
+                       pipelines=["bandpower-lda", "ts-lr"], out=out, jobs=2)
+    units = plan(config)
+    if torch_first:  # an OpenMP pool now exists in this process: forking would hang
+        import torch
+        torch.set_num_threads(2)
+        a = torch.randn(600, 600)
+        (a @ a).sum()
+    safe = _parallel.fork_is_safe()
+    execute(units, jobs=2)
+    table = ResultStore(out).table().sort_values("key")
+    print(json.dumps({"safe": safe, "acc": table["accuracy"].round(12).tolist()}))
+""")
+
+
+def _run(tmp_path, name: str, mode: str) -> dict:
+    import json
+
+    script = tmp_path / "run.py"
+    script.write_text(_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / name), mode],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork start method")
+def test_auto_forks_only_when_safe_and_results_match_sequential(tmp_path):
+    forked = _run(tmp_path, "forked", "plain")
+    assert forked["safe"] is True  # a fresh process that only planned may fork
+    after_torch = _run(tmp_path, "loky", "torch-work")
+    assert after_torch["safe"] is False  # after OpenMP work it must not (it would hang)
+    execute(plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda", "ts-lr"],
+                           out=tmp_path / "seq", jobs=1)))
+    from neurocompare.records.store import ResultStore
+
+    seq = ResultStore(tmp_path / "seq").table().sort_values("key")["accuracy"]
+    assert forked["acc"] == after_torch["acc"] == seq.round(12).tolist()
+    assert len(seq) == 3 * 2 * 2 * 5  # subjects x sessions x pipelines x folds
+
