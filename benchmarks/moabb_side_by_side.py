@@ -462,8 +462,8 @@ def main() -> None:
                "a different moment of machine load, so compare shares rather than seconds.\n")
     out.append(md_table(["stage", "MOABB", "neurocompare"], [
         ["total", f"{m_wall:.1f}", f"{b['total']:.1f}"],
-        ["read + filter + epoch (MOABB 3 bands; neurocompare 4 bands, plus plan()'s extra "
-         "load of the first subject)", cell(m_load, m_wall), cell(b["load"], b["total"])],
+        ["read + filter + epoch (MOABB 3 bands; neurocompare 4 bands; each subject read "
+         "once)", cell(m_load, m_wall), cell(b["load"], b["total"])],
         ["pipeline fits and predictions (MOABB: fits only, prediction is in scoring)",
          cell(m_fit, m_wall), cell(b["compute"], b["total"])],
         [f"cost measurement: entering/leaving {b['n_measure']} `measure()` blocks (kernel "

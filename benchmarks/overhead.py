@@ -11,8 +11,8 @@ within-session 5-fold, seed 42), timed three ways in interleaved repeats (median
   (``SSVEPExoskeleton.load_subject``: read FIF, 4 IIR band-passes, epoch, validate).
 * **neurocompare**: ``execute(plan(RunConfig(...)))`` with ``jobs=1`` into a fresh output
   folder (per-process caches cleared, as in a new process). Includes: planning (which loads
-  the first subject once more for its signal info), loading, splitting, building and seeding
-  each pipeline, result keys, fit and predict with cost measurement, single-trial latency
+  the first subject for its signal info; the run reuses it), loading, splitting, building and
+  seeding each pipeline, result keys, fit and predict with cost measurement, single-trial latency
   probes, all metrics, provenance rows and one Parquet file per result.
 
 Overhead = neurocompare / (load + bare) - 1, for the same BLAS thread count on both sides:

@@ -13,6 +13,9 @@ conventions as the EEG steps:
 * graph measures at a fixed density: thresholding and degree/strength (``R^2`` ACs), and
   clustering/efficiency from a dense matrix product (``R^3`` MACs, an upper bound);
 * cropping/padding: no arithmetic;
+* ComBat site harmonisation: per feature one affine map (the site's location and scale folded
+  into ``a x + b``: 1 MAC), parameters the grand mean, pooled variance and each site's two
+  vectors;
 * LightGBM: the comparisons along the path of each tree (mean over trials), one addition
   per tree, as for xgboost.
 
@@ -32,6 +35,7 @@ from neurocompare.pipelines.connectome.transformers import (
     FixedLength,
     GraphMeasures,
 )
+from neurocompare.pipelines.harmonize import SiteHarmonizer
 from neurocompare.pipelines.ledger_steps import Count, Recurse
 from neurocompare.pipelines.ledger_steps import _zero as _no_arithmetic
 
@@ -68,6 +72,11 @@ def _graph(step: GraphMeasures, X, recurse: Recurse) -> Count:
     return Count(macs=float(R**3), acs=2.0 * R * R)
 
 
+def _harmonizer(step: SiteHarmonizer, X, recurse: Recurse) -> Count:
+    p = int(step.n_features_in_)
+    return Count(macs=p, params=(2 * len(step.sites_) + 2) * p)
+
+
 def _lightgbm(step: LGBMClassifier, X, recurse: Recurse) -> Count:
     table = step.booster_.trees_to_dataframe()
     depth = dict(zip(table["node_index"], table["node_depth"] - 1, strict=True))
@@ -89,4 +98,5 @@ TABLE_STEPS: dict[type, Callable[..., Count]] = {
     GraphMeasures: _graph,
     FixedLength: _no_arithmetic,
     LGBMClassifier: _lightgbm,
+    SiteHarmonizer: _harmonizer,
 }

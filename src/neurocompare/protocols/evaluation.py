@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
+from neurocompare._errors import input_error
 from neurocompare.data.containers import NeuralData
 from neurocompare.pipelines.ledger import (
     ENERGY_BASIS,
@@ -28,6 +29,7 @@ from neurocompare.pipelines.ledger import (
     energy_estimate,
     operation_ledger,
 )
+from neurocompare.pipelines.site_pipeline import SITE_COLUMN
 from neurocompare.pipelines.transfer import encode_domains
 from neurocompare.protocols.cost import Cost, measure
 from neurocompare.protocols.metrics import classification_metrics
@@ -187,7 +189,8 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         ``ledger_time_s``).
     """
     if (isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1
-            and not getattr(estimator, "domain_aware", False)):
+            and not getattr(estimator, "domain_aware", False)
+            and not getattr(estimator, "site_aware", False)):
         prefix = _fit_prefix(estimator, X_train, y_train, X_test, cache)
         final_name, final = estimator.steps[-1]
         with measure() as final_cost:
@@ -238,6 +241,15 @@ def _extra_columns(extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _give_sites(estimator: BaseEstimator, name: str, data: NeuralData) -> None:
+    """Hand a site-aware pipeline the site of every sample (metadata, never labels)."""
+    if SITE_COLUMN not in data.metadata.columns:
+        raise input_error(f"pipeline {name!r}", f"a dataset with a {SITE_COLUMN!r} metadata "
+                          "column (it harmonises across sites)",
+                          f"columns {list(data.metadata.columns)}")
+    estimator.set_sites(data.X, data.metadata[SITE_COLUMN].astype(str).to_numpy())
+
+
 def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold: Fold,
                   cache: FoldCache | None = None) -> dict[str, dict[str, Any]]:
     """Evaluate several unfitted pipelines on one fold.
@@ -273,6 +285,8 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
             estimator.set_params(**{k: str(fold.extra["target"])
                                     for k in estimator.get_params(deep=True)
                                     if k.split("__")[-1] == "target_domain"})
+        if getattr(estimator, "site_aware", False):
+            _give_sites(estimator, name, data)
         out = fit_predict(estimator, X_train, labels, X_test, cache)
         scores = out["scores"]
         if scores is not None and scores.shape[1] != data.info.n_classes:

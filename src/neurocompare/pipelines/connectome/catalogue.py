@@ -44,6 +44,8 @@ from neurocompare.pipelines.connectome.transformers import (
     GraphMeasures,
     PersistenceFeatures,
 )
+from neurocompare.pipelines.harmonize import SiteHarmonizer
+from neurocompare.pipelines.site_pipeline import SitePipeline
 from neurocompare.pipelines.spec import PipelineSpec
 
 __all__ = ["CONNECTOME_SPECS", "NET_TRAINING"]
@@ -95,6 +97,20 @@ def _connectome_spec(kind: str, classifier: str) -> PipelineSpec:
                         f"training fold), lower triangle -> {label}", build, kinds=KINDS)
 
 
+def _combat_spec(kind: str) -> PipelineSpec:
+    def build(info: SignalInfo) -> BaseEstimator:
+        return SitePipeline([_connectivity(kind), ("combat", SiteHarmonizer()),
+                             ("lr", _CLASSIFIERS["lr"][1]())])
+
+    build.__name__ = f"build_fc_{kind}_combat_lr"
+    return PipelineSpec(f"fc-{kind}-combat-lr", "traditional",
+                        f"nilearn {_KIND_LABELS[kind]} connectome (fitted in the training "
+                        "fold) -> ComBat across sites (empirical Bayes, estimated on the "
+                        "training subjects; sites unseen in training left unadjusted) -> "
+                        "L2 logistic regression (C=1); needs a 'site' metadata column",
+                        build, kinds=KINDS)
+
+
 def _graph_lr(info: SignalInfo) -> Pipeline:
     return Pipeline([_connectivity("corr", vectorize=False),
                      ("graph", GraphMeasures(density=0.1)), ("scaler", StandardScaler()),
@@ -129,6 +145,8 @@ def _series_net(model: str) -> Callable[[SignalInfo], BaseEstimator]:
 
 CONNECTOME_SPECS: list[PipelineSpec] = [
     *(_connectome_spec(kind, clf) for kind in _KIND_LABELS for clf in _CLASSIFIERS),
+    _combat_spec("corr"),
+    _combat_spec("tangent"),
     PipelineSpec("fc-graph-lr", "traditional",
                  "correlation connectome thresholded to 10% density -> degree, strength, "
                  "clustering, nodal/global efficiency, transitivity -> standardise -> "
