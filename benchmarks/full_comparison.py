@@ -16,8 +16,8 @@ CPU hours -- stated in the output. Tuned pipelines (``*-tuned``) run their neste
 
 Usage: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/full_comparison.py
        [--parts ssvep,bonn-ae,bonn-abcde] [--deep eegnet,shallow-convnet,...]
-       [--max-epochs 60] [--jobs 2] [--out DIR]
-Writes benchmarks/results/full_comparison.md.
+       [--max-epochs 60] [--jobs 2] [--out DIR] [--report full_comparison]
+Writes benchmarks/results/<report>.md (default full_comparison.md).
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--report", default="full_comparison",
+                        help="results file name under benchmarks/results")
     args = parser.parse_args()
     started = datetime.now(UTC)
     out = args.out or Path(tempfile.mkdtemp(prefix="full-comparison-"))
@@ -97,7 +99,7 @@ def main() -> None:
         sections += [f"## {part}: `{dataset[0]}` {dataset[1] or ''}, protocol `{protocol}` "
                      f"{params or ''}, total wall {wall / 60:.1f} min", "", _table(table), "",
                      headline_text(table), ""]
-        write_report("full_comparison", "Benchmark 4: the full comparison on SSVEP and Bonn",
+        write_report(args.report, "Benchmark 4: the full comparison on SSVEP and Bonn",
                      "\n".join(sections), started)  # kept current after each part
     print("\n".join(sections))
     print(f"results and HTML reports under {out}")
