@@ -26,6 +26,9 @@ def test_loky_map_and_bad_start_method():
     with pytest.raises(InputError, match="start_method"):
         execute(plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out="unused")),
                 jobs=2, start_method="threads")
+    with pytest.raises(InputError, match="start_method"):
+        plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out="unused",
+                       start_method="spawn"))
 
 
 def test_os_threads_counts_a_new_thread():

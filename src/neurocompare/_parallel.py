@@ -27,12 +27,13 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from neurocompare._errors import check_option
 
-__all__ = ["START_METHODS", "fork_is_safe", "mark_baseline", "os_threads", "parallel_map"]
+__all__ = ["START_METHODS", "fork_is_safe", "map_units", "mark_baseline", "os_threads",
+           "parallel_map"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +98,32 @@ def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int,
 
     parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
     yield from parallel(delayed(fn)(item) for item in items)
+
+
+def map_units(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,
+              scheduler: str | None = None, start_method: str = "auto") -> Iterator[Any]:
+    """Yield ``fn(item)`` for every item: on a Dask scheduler, in this process (``jobs=1``
+    or a single item) or in ``jobs`` local processes (:func:`parallel_map`).
+
+    Parameters
+    ----------
+    fn : callable
+    items : sequence
+    jobs : int
+        Local worker processes (ignored with ``scheduler``).
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:port``).
+    start_method : {"auto", "fork", "loky"}
+    """
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = client.map(fn, items, pure=False)
+            for future in as_completed(futures):
+                yield future.result()
+    elif jobs == 1 or len(items) <= 1:
+        for item in items:
+            yield fn(item)
+    else:
+        yield from parallel_map(fn, items, min(jobs, len(items)), start_method)

@@ -28,10 +28,10 @@ from neurocompare.config import DATA_ROOT_ENV
 from neurocompare.data.registry import DATASETS, parse_dataset_spec
 from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.protocols.registry import PROTOCOLS
-from neurocompare.records.manifest import machine_info, write_run
+from neurocompare.records.manifest import machine_info, package_versions, write_run
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
-from neurocompare.runner import RunConfig, dataset_records, execute, package_versions, plan
+from neurocompare.runner import RunConfig, dataset_records, execute, plan
 from neurocompare.stats.summary import largest_budget, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -42,7 +42,8 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
 logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
-                "scheduler", "permutations", "tune", "tune_cpu_s", "explain", "explain_options"}
+                "scheduler", "permutations", "tune", "tune_cpu_s", "explain", "explain_options",
+                "start_method"}
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -113,6 +114,8 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Seed for splits and models.")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address; work units run there.")] = None,
+    start_method: Annotated[str | None, typer.Option(
+        help="How local workers start: auto (fork when safe, else loky), fork or loky.")] = None,
     permutations: Annotated[int | None, typer.Option(
         help="Label-permutation runs per subject and pipeline (chance-level test).")] = None,
     tune: Annotated[int | None, typer.Option(
@@ -144,7 +147,8 @@ def run(
             params[key] = literal(value)
         values["protocol_params"] = params
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
-                       ("scheduler", scheduler), ("permutations", permutations),
+                       ("scheduler", scheduler), ("start_method", start_method),
+                       ("permutations", permutations),
                        ("tune", tune), ("tune_cpu_s", tune_cpu_s), ("explain", explain)):
         if value is not None:
             values[key] = value
@@ -169,7 +173,8 @@ def run(
             errors.extend(report.errors)
             progress.update(task, advance=1, description=report.label)
 
-        execute(units, jobs=cfg.jobs, scheduler=cfg.scheduler, on_done=done)
+        execute(units, jobs=cfg.jobs, scheduler=cfg.scheduler, on_done=done,
+                start_method=cfg.start_method)
     write_run(cfg.out, {"config": asdict(cfg) | {"out": str(cfg.out)}, "started": started,
                         "duration_s": time.perf_counter() - start, "computed": computed,
                         "skipped": skipped, "failed": len(errors), "datasets": records,

@@ -10,17 +10,15 @@ processes, or on a Dask cluster, with identical results.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import logging
 import os
 import platform
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from neurocompare._errors import check_option, input_error
-from neurocompare._parallel import START_METHODS, mark_baseline, parallel_map
+from neurocompare._parallel import START_METHODS, map_units, mark_baseline
 from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData, concat_data
 from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
@@ -37,7 +35,7 @@ from neurocompare.pipelines.tuning import OptunaSearch, search_space_for
 from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.keys import canonical_params, params_key, unit_key
-from neurocompare.records.manifest import dataset_record
+from neurocompare.records.manifest import dataset_record, package_versions
 from neurocompare.records.store import ResultStore
 
 __all__ = [
@@ -51,9 +49,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-_VERSIONED = ("neurocompare", "numpy", "scipy", "scikit-learn", "mne", "torch", "braindecode",
-              "pyriemann", "moabb")
 
 
 @dataclass
@@ -79,6 +74,8 @@ class RunConfig:
         Seed for splits and every ``random_state`` parameter of every pipeline.
     scheduler : str, optional
         Address of a Dask scheduler; work units are sent there instead of local processes.
+    start_method : {"auto", "fork", "loky"}
+        How local worker processes start (:func:`execute`).
     permutations : int
         Label-permutation runs per subject and pipeline (the chance-level test): each
         re-evaluates every fold with labels shuffled within each (subject, session); stored
@@ -104,6 +101,7 @@ class RunConfig:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = 42
     scheduler: str | None = None
+    start_method: str = "auto"
     permutations: int = 0
     tune: int = 0
     tune_cpu_s: float | None = None
@@ -148,17 +146,6 @@ class UnitReport:
     errors: list[str] = field(default_factory=list)
 
 
-@functools.lru_cache(maxsize=1)
-def package_versions() -> str:
-    """JSON of the versions of the packages that shape the results."""
-    out = {}
-    for name in _VERSIONED:
-        try:
-            out[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            out[name] = None
-    out["python"] = platform.python_version()
-    return json.dumps(out, sort_keys=True)
 
 
 
@@ -339,6 +326,7 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         get_spec(name)
     if not isinstance(config.jobs, int) or config.jobs < 1:
         raise input_error("jobs", "a positive integer", config.jobs)
+    check_option("start_method", config.start_method, START_METHODS)
     if not isinstance(config.permutations, int) or config.permutations < 0:
         raise input_error("permutations", "a non-negative integer", config.permutations)
     if not isinstance(config.tune, int) or config.tune < 0:
@@ -397,28 +385,13 @@ def execute(units: Sequence[WorkUnit], *, jobs: int = 1, scheduler: str | None =
         ResultStore(units[0].out).clean_partial()
     reports = []
     check_option("start_method", start_method, START_METHODS)
-    for report in _iterate(units, jobs, scheduler, start_method):
+    for report in map_units(run_unit, units, jobs=jobs, scheduler=scheduler,
+                            start_method=start_method):
         reports.append(report)
         if on_done is not None:
             on_done(report)
+    _PRELOADED.clear()  # the planner's subject is not needed after the run
     return reports
-
-
-def _iterate(units: Sequence[WorkUnit], jobs: int, scheduler: str | None,
-             start_method: str) -> Iterator[UnitReport]:
-    if scheduler:
-        from distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            futures = client.map(run_unit, units, pure=False)
-            for future in as_completed(futures):
-                yield future.result()
-    elif jobs == 1 or len(units) == 1:
-        for unit in units:
-            yield run_unit(unit)
-    else:
-        yield from parallel_map(run_unit, units, min(jobs, len(units)), start_method)
-        _PRELOADED.clear()  # the workers had their own copy
 
 
 def results_path(out: str | Path) -> Path:

@@ -5,6 +5,7 @@ Each run appends one JSON line to ``<out>/runs.jsonl``; the report reads them ba
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -12,14 +13,33 @@ import os
 import platform
 import sys
 from collections.abc import Iterable
+from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
 from neurocompare.data.base import Dataset
 
-__all__ = ["dataset_record", "machine_info", "read_runs", "sha256", "write_run"]
+__all__ = ["dataset_record", "machine_info", "package_versions", "read_runs", "sha256",
+           "write_run"]
 
 logger = logging.getLogger(__name__)
+
+#: Packages whose versions shape the results (stored with every result row).
+VERSIONED = ("neurocompare", "numpy", "scipy", "scikit-learn", "mne", "torch", "braindecode",
+             "pyriemann", "moabb")
+
+
+@functools.lru_cache(maxsize=1)
+def package_versions() -> str:
+    """JSON of the versions of the packages that shape the results."""
+    out = {}
+    for name in VERSIONED:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = None
+    out["python"] = platform.python_version()
+    return json.dumps(out, sort_keys=True)
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
