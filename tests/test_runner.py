@@ -123,3 +123,18 @@ def test_cli_lists_and_config_file(tmp_path):
     assert set(table["protocol"]) == {"blocked"} and set(table["seed"]) == {3}
     assert np.isfinite(table["accuracy"]).all()
     assert Path(tmp_path / "o" / "results").is_dir()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork start method")
+def test_cli_forks_its_workers_and_records_them(tmp_path):
+    """The CLI's main process only plans (no OpenMP work, no progress thread), so its
+    workers are forked; the run manifest names the processes that ran the units."""
+    import json
+
+    done = subprocess.run([*CLI, "run", "-d", "simulated-mi:n_subjects=2,n_trials_per_class=10",
+                           "-p", "bandpower-lda", "-j", "2", "-o", str(tmp_path),
+                           "--no-report"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    run = json.loads((tmp_path / "runs.jsonl").read_text().splitlines()[-1])
+    assert run["workers"] and all(w.startswith("ForkPoolWorker") for w in run["workers"])
+    assert run["computed"] == 2 * 2 * 5

@@ -161,9 +161,12 @@ def run(
     console.print(f"neurocompare {__version__}: {len(units)} work units, "
                   f"{len(cfg.pipelines)} pipelines, protocol {cfg.protocol}, seed {cfg.seed}")
     errors: list[str] = []
+    workers: set[str] = set()
     computed = skipped = 0
+    # no auto-refresh: its thread would make forking workers unsafe (see _parallel)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console, transient=False) as progress:
+                  TimeRemainingColumn(), console=console, transient=False,
+                  auto_refresh=False) as progress:
         task = progress.add_task("work units", total=len(units))
 
         def done(report) -> None:
@@ -171,13 +174,16 @@ def run(
             computed += report.computed
             skipped += report.skipped
             errors.extend(report.errors)
+            workers.add(report.worker)
             progress.update(task, advance=1, description=report.label)
+            progress.refresh()
 
         execute(units, jobs=cfg.jobs, scheduler=cfg.scheduler, on_done=done,
                 start_method=cfg.start_method)
     write_run(cfg.out, {"config": asdict(cfg) | {"out": str(cfg.out)}, "started": started,
                         "duration_s": time.perf_counter() - start, "computed": computed,
                         "skipped": skipped, "failed": len(errors), "datasets": records,
+                        "workers": sorted(workers),
                         "machine": machine_info(), "versions": package_versions()})
     _print_summary(Path(cfg.out))
     console.print(f"{computed} results computed, {skipped} already stored, "

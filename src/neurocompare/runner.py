@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import platform
 import traceback
@@ -138,12 +139,14 @@ class WorkUnit:
 
 @dataclass
 class UnitReport:
-    """What a unit did: results computed, skipped (already stored) and failed."""
+    """What a unit did: results computed, skipped (already stored) and failed, and the
+    process that ran it (``MainProcess``, ``ForkPoolWorker-N``, ``LokyProcess-N``, ...)."""
 
     label: str
     computed: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    worker: str = field(default_factory=lambda: multiprocessing.current_process().name)
 
 
 
