@@ -113,6 +113,16 @@ def memory_rows() -> list[tuple]:
     return rows
 
 
+COMBAT_NOTE = (
+    "ComBat (`fc-*-combat-lr`) sits between the connectome and the classifier and is "
+    "estimated on the training subjects of each fold only, from their `SITE_ID`. In 10-fold "
+    "every test subject's site is also in the training fold, so test connectomes are "
+    "adjusted with that site's training estimates. In leave-one-site-out the test site is "
+    "never in the training fold: its subjects pass unadjusted (estimating their site effect "
+    "would need the test data), so harmonisation can only help through a classifier trained "
+    "on site-free features.")
+
+
 def _pair_lines(table: pd.DataFrame, pairs: str) -> list[str]:
     """One finding per ``a:b`` pair: a against b on the same folds."""
     from neurocompare.stats.compare import compare_pair, finding
@@ -147,6 +157,8 @@ def main() -> None:
     parser.add_argument("--compare", default="",
                         help="a:b pairs (comma-separated) compared per protocol")
     parser.add_argument("--report", default="abide", help="results file name")
+    parser.add_argument("--title", default="connectomes + linear models vs deep pipelines",
+                        help="results file title (after 'ABIDE QC-871: ')")
     args = parser.parse_args()
     started = datetime.now(UTC)
     out = args.out or Path(tempfile.mkdtemp(prefix="abide-bench-"))
@@ -176,9 +188,9 @@ def main() -> None:
                               memory_rows()), ""]
     body = "\n".join(sections)
     print(body)
-    title = "ABIDE QC-871: connectomes + linear models vs deep pipelines" \
-        if args.report == "abide" else f"ABIDE QC-871: {args.report.replace('_', ' ')}"
-    path = write_report(args.report, title, body, started)
+    if "combat" in args.traditional:
+        body = COMBAT_NOTE + "\n\n" + body
+    path = write_report(args.report, f"ABIDE QC-871: {args.title}", body, started)
     print(f"\nwritten {path}; results under {out}")
 
 
