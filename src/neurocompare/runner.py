@@ -228,15 +228,16 @@ def permuted(data: NeuralData, permutation: int, seed: int) -> NeuralData:
 def _row(unit: WorkUnit, dataset: Dataset, name: str, estimator: BaseEstimator,
          result: dict[str, Any], key: str, permutation: int) -> dict[str, Any]:
     skip = {"estimator", "y_pred", "scores"}
+    canonical = canonical_params(estimator)
     row = {"dataset": dataset.name, "dataset_key": dataset.fingerprint(),
            "pipeline": name, "family": get_spec(name).family,
-           "pipeline_key": params_key(estimator), "protocol": unit.protocol,
+           "pipeline_key": params_key(estimator, canonical), "protocol": unit.protocol,
            "protocol_params": json.dumps(dict(unit.protocol_params), sort_keys=True),
            "seed": unit.seed, "permutation": permutation}
     row |= {k: v for k, v in result.items() if k not in skip}
     row["subject"] = str(row["subject"])
     row["session"] = str(row["session"])
-    row |= {"params": json.dumps(canonical_params(estimator), sort_keys=True, default=repr),
+    row |= {"params": json.dumps(canonical, sort_keys=True, default=repr),
             "versions": package_versions(), "host": platform.node(),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "key": key}
     return row

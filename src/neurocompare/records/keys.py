@@ -49,9 +49,12 @@ def _hash(obj: Any, length: int = 16) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
-def params_key(estimator: BaseEstimator) -> str:
-    """Return a 16-hex-digit hash of ``estimator``'s parameters (all depths)."""
-    return _hash(canonical_params(estimator))
+def params_key(estimator: BaseEstimator, canonical: Any = None) -> str:
+    """Return a 16-hex-digit hash of ``estimator``'s parameters (all depths).
+
+    ``canonical`` may pass ``canonical_params(estimator)`` when the caller already has it.
+    """
+    return _hash(canonical_params(estimator) if canonical is None else canonical)
 
 
 def unit_key(**parts: Any) -> str:
