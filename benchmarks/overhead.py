@@ -156,7 +156,7 @@ def main() -> None:
         ("loading (12 subjects, each read once)", b["load"]),
         ("pipeline fits and predictions (incl. `predict_proba` for ROC-AUC)", b["compute"]),
         (f"`measure()` enter/exit ({n_measure} blocks: kernel peak-memory reset and "
-         "read, psutil, CPU clock)", b["measure"]),
+         "read, resident size, CPU clock)", b["measure"]),
         ("single-trial latency probes (3 one-trial predictions per fold)", b["latency"]),
         ("metrics (confusion-matrix metrics + rank ROC-AUC)", b["metrics"]),
         ("Parquet writes (one file per fold)", b["store_write"]),
