@@ -125,6 +125,8 @@ def test_site_pipeline_routes_sites_from_the_table():
                                explicit.predict_proba(data.X[30:], sites=sites[30:]))
     single = np.vstack([pipe.predict_proba(data.X[i:i + 1]) for i in range(30, 36)])
     np.testing.assert_allclose(single, pipe.predict_proba(data.X[30:]))
+    with pytest.raises(TypeError):
+        pipe.predict(data.X[30:], routed=True)  # no silently ignored arguments
     # the harmoniser was estimated on exactly the training subjects' connectomes
     features = Connectivity(kind="correlation").fit(data.X[:30]).transform(data.X[:30])
     np.testing.assert_allclose(pipe.named_steps["combat"].fit_.grand_mean,
@@ -141,10 +143,18 @@ def test_evaluation_gives_sites_and_leave_site_out_leaves_test_unadjusted():
     test_site = data.metadata["site"].iloc[fold.test].unique().tolist()
     assert len(test_site) == 1 and test_site[0] not in harmoniser.sites_
     assert set(harmoniser.sites_) == set(data.metadata["site"].iloc[fold.train])
-    # k-fold: test subjects come from sites seen in training and are adjusted
+    # k-fold: test subjects come from sites seen in training and are adjusted with them
     kfold = next(SubjectKFold(n_splits=3).folds(data.metadata, data.y))
     out = evaluate_fold({"p": make_pipeline("fc-corr-combat-lr", data.info)}, data, kfold)["p"]
-    assert 0.0 <= out["accuracy"] <= 1.0
+    fitted = out["estimator"]
+    assert set(data.metadata["site"].iloc[kfold.test]) <= set(fitted.named_steps["combat"].sites_)
+    test_X = data.X[kfold.test]
+    features = fitted.named_steps["connectivity"].transform(test_X)
+    adjusted = fitted.named_steps["combat"].transform(
+        features, sites=data.metadata["site"].iloc[kfold.test].to_numpy())
+    np.testing.assert_allclose(fitted.predict_proba(test_X),
+                               fitted.named_steps["lr"].predict_proba(adjusted))
+    assert not np.allclose(adjusted, features)  # the test connectomes were harmonised
     no_site = NeuralData(data.X, data.y, data.metadata.drop(columns="site"), data.info)
     with pytest.raises(InputError, match="'site' metadata column"):
         evaluate_fold({"p": make_pipeline("fc-corr-combat-lr", data.info)}, no_site, kfold)

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from neurocompare._errors import InputError
-from neurocompare._parallel import os_threads, parallel_map
+from neurocompare._parallel import map_units, os_threads
 from neurocompare.runner import RunConfig, execute, plan
 
 SMALL = ("simulated-mi", {"n_subjects": 3, "n_trials_per_class": 10})
@@ -20,9 +20,10 @@ def _square(x: int) -> int:
 
 
 def test_loky_map_and_bad_start_method():
-    assert sorted(parallel_map(_square, range(5), 2, "loky")) == [0, 1, 4, 9, 16]
+    assert sorted(map_units(_square, range(5), jobs=2, start_method="loky")) == [0, 1, 4, 9, 16]
+    assert list(map_units(_square, range(3))) == [0, 1, 4]
     with pytest.raises(InputError, match="start_method"):
-        list(parallel_map(_square, range(2), 2, "spawnish"))
+        map_units(_square, range(2), jobs=2, start_method="spawnish")  # before anything runs
     with pytest.raises(InputError, match="start_method"):
         execute(plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out="unused")),
                 jobs=2, start_method="threads")

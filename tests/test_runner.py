@@ -138,3 +138,22 @@ def test_cli_forks_its_workers_and_records_them(tmp_path):
     run = json.loads((tmp_path / "runs.jsonl").read_text().splitlines()[-1])
     assert run["workers"] and all(w.startswith("ForkPoolWorker") for w in run["workers"])
     assert run["computed"] == 2 * 2 * 5
+
+
+@pytest.mark.parametrize("protocol", ["within-session", "cross-subject"])
+def test_each_subject_is_read_once_per_run(tmp_path, monkeypatch, protocol):
+    """The planner's first subject is reused by its unit (or by the whole-dataset load)."""
+    import neurocompare.runner as runner
+    from neurocompare.data.base import Dataset
+
+    for cache in (runner._INFO_CACHE, runner._DATA_CACHE, runner._PRELOADED):
+        cache.clear()
+    reads: list = []
+    original = Dataset.load_subject
+    monkeypatch.setattr(Dataset, "load_subject",
+                        lambda self, s: reads.append(s) or original(self, s))
+    config = RunConfig(datasets=[("simulated-mi", {"n_subjects": 3, "n_trials_per_class": 10})],
+                       pipelines=["bandpower-lda"], protocol=protocol, out=tmp_path)
+    reports = execute(plan(config))
+    assert sum(r.computed for r in reports) > 0
+    assert sorted(reads) == [1, 2, 3]

@@ -32,8 +32,7 @@ from typing import Any
 
 from neurocompare._errors import check_option
 
-__all__ = ["START_METHODS", "fork_is_safe", "map_units", "mark_baseline", "os_threads",
-           "parallel_map"]
+__all__ = ["START_METHODS", "fork_is_safe", "map_units", "mark_baseline", "os_threads"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,25 +71,11 @@ def fork_is_safe() -> bool:
             and baseline > 0 and 0 < now <= baseline)
 
 
-def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int,
-                 start_method: str = "auto") -> Iterator[Any]:
-    """Yield ``fn(item)`` for every item, in completion order, from ``jobs`` processes.
-
-    Parameters
-    ----------
-    fn : callable
-        A module-level function (picklable for loky).
-    items : iterable
-    jobs : int
-        Worker processes.
-    start_method : {"auto", "fork", "loky"}
-        How workers start (see the module docstring).
-    """
-    check_option("start_method", start_method, START_METHODS)
-    items = list(items)
-    use_fork = start_method == "fork" or (start_method == "auto" and fork_is_safe())
-    logger.debug("%d worker processes, %s", jobs, "forked" if use_fork else "loky")
-    if use_fork:
+def _local_processes(fn: Callable[[Any], Any], items: Sequence[Any], jobs: int,
+                     fork: bool) -> Iterator[Any]:
+    """Yield ``fn(item)`` in completion order from ``jobs`` forked or loky processes."""
+    logger.debug("%d worker processes, %s", jobs, "forked" if fork else "loky")
+    if fork:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             yield from pool.imap_unordered(fn, items)
         return
@@ -100,30 +85,43 @@ def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int,
     yield from parallel(delayed(fn)(item) for item in items)
 
 
-def map_units(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,
+def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
+    for item in items:
+        yield fn(item)
+
+
+def _on_dask(fn: Callable[[Any], Any], items: Sequence[Any], scheduler: str) -> Iterator[Any]:
+    from distributed import Client, as_completed
+
+    with Client(scheduler) as client:
+        futures = client.map(fn, items, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def map_units(fn: Callable[[Any], Any], items: Iterable[Any], *, jobs: int = 1,
               scheduler: str | None = None, start_method: str = "auto") -> Iterator[Any]:
-    """Yield ``fn(item)`` for every item: on a Dask scheduler, in this process (``jobs=1``
-    or a single item) or in ``jobs`` local processes (:func:`parallel_map`).
+    """Yield ``fn(item)`` for every item (in completion order): on a Dask scheduler, in
+    this process (``jobs=1`` or a single item) or in ``jobs`` local processes, forked or
+    loky as ``start_method`` says (see the module docstring).
 
     Parameters
     ----------
     fn : callable
-    items : sequence
+        A module-level function (picklable for loky and Dask).
+    items : iterable
     jobs : int
         Local worker processes (ignored with ``scheduler``).
     scheduler : str, optional
         Dask scheduler address (``tcp://host:port``).
     start_method : {"auto", "fork", "loky"}
+        Checked here, before anything runs.
     """
+    check_option("start_method", start_method, START_METHODS)
+    items = list(items)
     if scheduler:
-        from distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            futures = client.map(fn, items, pure=False)
-            for future in as_completed(futures):
-                yield future.result()
-    elif jobs == 1 or len(items) <= 1:
-        for item in items:
-            yield fn(item)
-    else:
-        yield from parallel_map(fn, items, min(jobs, len(items)), start_method)
+        return _on_dask(fn, items, scheduler)
+    if jobs == 1 or len(items) <= 1:
+        return _in_process(fn, items)
+    fork = start_method == "fork" or (start_method == "auto" and fork_is_safe())
+    return _local_processes(fn, items, min(jobs, len(items)), fork)

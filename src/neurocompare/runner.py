@@ -151,8 +151,6 @@ class UnitReport:
 
 
 
-
-
 _INFO_CACHE: dict[str, Any] = {}
 _DATA_CACHE: dict[str, NeuralData] = {}
 
@@ -177,11 +175,16 @@ def _first_info(dataset: Dataset):
     return _INFO_CACHE[key]
 
 
+def _load_subject(dataset: Dataset, subject: Any) -> NeuralData:
+    """One subject, taken from :func:`_first_info`'s copy when it is that one."""
+    data = _PRELOADED.pop((dataset.fingerprint(), subject), None)
+    return dataset.load_subject(subject) if data is None else data
+
+
 def _load_unit_data(dataset: Dataset, unit: WorkUnit) -> NeuralData:
     if unit.fold_index is not None:
         return load_all(dataset)
-    data = _PRELOADED.pop((dataset.fingerprint(), unit.subject), None)
-    return dataset.load_subject(unit.subject) if data is None else data
+    return _load_subject(dataset, unit.subject)
 
 
 def dataset_records(config: RunConfig) -> list[dict[str, Any]]:
@@ -198,7 +201,7 @@ def load_all(dataset: Dataset) -> NeuralData:
     key = dataset.fingerprint()
     if key not in _DATA_CACHE:
         _DATA_CACHE.clear()
-        _DATA_CACHE[key] = concat_data(list(dataset.iter_subjects()))
+        _DATA_CACHE[key] = concat_data([_load_subject(dataset, s) for s in dataset.subjects()])
     return _DATA_CACHE[key]
 
 
@@ -388,7 +391,6 @@ def execute(units: Sequence[WorkUnit], *, jobs: int = 1, scheduler: str | None =
     if units:
         ResultStore(units[0].out).clean_partial()
     reports = []
-    check_option("start_method", start_method, START_METHODS)
     for report in map_units(run_unit, units, jobs=jobs, scheduler=scheduler,
                             start_method=start_method):
         reports.append(report)

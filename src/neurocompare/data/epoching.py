@@ -264,7 +264,8 @@ def epoch_raw(
         if resample <= 0:
             raise input_error("resample", "a positive sampling rate in Hz", resample)
         raw, events = raw.resample(resample, events=events, verbose="error")
-    events = np.asarray(events)[np.isin(np.asarray(events)[:, 2], list(mapping.values()))]
+    events = np.asarray(events)
+    events = events[np.isin(events[:, 2], list(mapping.values()))]
     if raw.info["projs"]:  # SSP projectors: let MNE apply them as it cuts
         epochs = mne.Epochs(raw, events, event_id=dict(mapping), tmin=tmin, tmax=tmax,
                             baseline=None, preload=True, on_missing="ignore",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neurocompare._errors import input_error
 
@@ -215,5 +215,4 @@ class SiteHarmonizer(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None, sites=None):
         """Fit on the training rows and adjust them."""
-        X = check_array(X, dtype=np.float64)
         return self.fit(X, y, sites=sites).transform(X, sites=sites)

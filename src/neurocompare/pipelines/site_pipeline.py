@@ -43,6 +43,19 @@ def row_digests(X) -> list[str]:
     return out
 
 
+#: The last array whose digests were taken, and them: the evaluation hands every fold of a
+#: unit the same dataset array, so its rows are hashed once, not once per fold and pipeline.
+_LAST_DIGESTS: list = [None, None]
+
+
+def _dataset_digests(X) -> list[str]:
+    """:func:`row_digests` of ``X``, memoised for the same array object (held, so its id
+    cannot be reused while memoised)."""
+    if _LAST_DIGESTS[0] is not X:
+        _LAST_DIGESTS[:] = [X, row_digests(X)]
+    return _LAST_DIGESTS[1]
+
+
 def _accepts_sites(method) -> bool:
     return "sites" in inspect.signature(method).parameters
 
@@ -70,7 +83,7 @@ class SitePipeline(Pipeline):
         """
         if len(sites) != len(X):
             raise input_error("sites", f"{len(X)} site labels (one per sample)", len(sites))
-        self._site_table = dict(zip(row_digests(X), (str(s) for s in sites), strict=True))
+        self._site_table = dict(zip(_dataset_digests(X), (str(s) for s in sites), strict=True))
         return self
 
     def _sites(self, X, sites) -> np.ndarray | None:
@@ -113,30 +126,30 @@ class SitePipeline(Pipeline):
                 final.fit(Xt, y)
         return self
 
-    def predict(self, X, sites=None, **params):
+    def predict(self, X, sites=None):
         """Predict with site-aware transforms."""
         return self._final_estimator.predict(self._run_transforms(X, self._sites(X, sites)))
 
     @available_if(_final_has("predict_proba"))
-    def predict_proba(self, X, sites=None, **params):
+    def predict_proba(self, X, sites=None):
         """Class probabilities with site-aware transforms."""
         Xt = self._run_transforms(X, self._sites(X, sites))
         return self._final_estimator.predict_proba(Xt)
 
     @available_if(_final_has("predict_log_proba"))
-    def predict_log_proba(self, X, sites=None, **params):
+    def predict_log_proba(self, X, sites=None):
         """Log class probabilities with site-aware transforms."""
         Xt = self._run_transforms(X, self._sites(X, sites))
         return self._final_estimator.predict_log_proba(Xt)
 
     @available_if(_final_has("decision_function"))
-    def decision_function(self, X, sites=None, **params):
+    def decision_function(self, X, sites=None):
         """Decision values with site-aware transforms."""
         Xt = self._run_transforms(X, self._sites(X, sites))
         return self._final_estimator.decision_function(Xt)
 
     @available_if(_final_has("score"))
-    def score(self, X, y=None, sample_weight=None, sites=None, **params):
+    def score(self, X, y=None, sample_weight=None, sites=None):
         """The final step's score on site-aware transformed ``X``."""
         Xt = self._run_transforms(X, self._sites(X, sites))
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
