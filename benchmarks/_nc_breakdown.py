@@ -11,9 +11,11 @@ in-process run (``jobs=1``), the stages of :func:`neurocompare.runner.run_unit` 
   ``metrics`` (``classification_metrics``);
 * ``measure``: the time spent entering and leaving ``measure()`` blocks (kernel peak-memory
   reset and read, psutil and CPU-clock reads), excluding the measured code;
-* ``latency``: the single-trial latency probes, estimated from the stored ``latency_ms``
-  (median of up to 3 probes) times the number of probes;
-* ``store_write``: ``ResultStore.write`` (one Parquet file per result).
+* ``latency``: the per-prediction cost probes (single-trial latency and operation ledger),
+  from the stored ``probe_time_s``; ``n_probed`` results were probed
+  (:class:`~neurocompare.protocols.evaluation.ProbeBudget`);
+* ``store_write``: Parquet writes of the result store (one file per result, or one per
+  batch of fast results).
 """
 
 from __future__ import annotations
@@ -84,14 +86,14 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
 
     saved = [(Dataset, "load_subject"), (runner, "evaluate_fold"), (evaluation, "fit_predict"),
              (evaluation, "classification_metrics"), (evaluation, "measure"),
-             (ResultStore, "write")]
+             (ResultStore, "_write")]
     originals = [getattr(owner, name) for owner, name in saved]
     Dataset.load_subject = timed("load", Dataset.load_subject)
     runner.evaluate_fold = timed("evaluate_fold", runner.evaluate_fold)
     evaluation.fit_predict = timed("fit_predict", evaluation.fit_predict)
     evaluation.classification_metrics = timed("metrics", evaluation.classification_metrics)
     evaluation.measure = timed_measure
-    ResultStore.write = timed("store_write", ResultStore.write)
+    ResultStore._write = timed("store_write", ResultStore._write)
     try:
         for cache in ("_INFO_CACHE", "_DATA_CACHE", "_PRELOADED"):  # behave like a fresh process
             getattr(runner, cache, {}).clear()
@@ -109,10 +111,9 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
     finally:
         for (owner, name), value in zip(saved, originals, strict=True):
             setattr(owner, name, value)
-    probes = table["n_test"].clip(upper=evaluation.LATENCY_PROBES)
-    latency = float((table["latency_ms"] * probes).sum() / 1000)
+    latency = float(table["probe_time_s"].sum())
     out = {"total": total, "latency": latency, "n_results": len(table),
-           "n_measure": count["measure"]}
+           "n_probed": int(table["probed"].sum()), "n_measure": count["measure"]}
     out |= {k: spent.get(k, 0.0) for k in ("load", "evaluate_fold", "fit_predict", "metrics",
                                             "measure", "store_write")}
     out["compute"] = out["fit_predict"] - out["measure"] - latency

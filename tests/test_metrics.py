@@ -1,6 +1,7 @@
 """Fold metrics against direct scikit-learn computations and hand counts."""
 
 import json
+import os
 import warnings
 
 import numpy as np
@@ -97,3 +98,22 @@ def test_rank_auc_equals_scikit_learn_with_ties():
     out = classification_metrics(y, decision.argmax(1), decision, 3)
     expected = np.mean([roc_auc_score(y == k, decision[:, k]) for k in range(3)])
     np.testing.assert_allclose(out["roc_auc"], expected, atol=1e-12)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_measure_in_a_forked_child_reads_the_child_not_the_parent():
+    with measure():  # opens the parent's /proc descriptors
+        pass
+    big = np.ones(40_000_000)  # the parent now holds 320 MB more than the child will measure
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        with measure() as cost:
+            block = np.ones(12_500_000)  # 100 MB in the child
+            del block
+        os.write(write, f"{cost.peak_mem_mb:.1f}".encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    peak = float(os.read(read, 64))
+    del big
+    assert 80 < peak < 150

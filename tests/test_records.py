@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 from neurocompare import InputError
 from neurocompare.pipelines.spectral import BandPower
 from neurocompare.records.keys import canonical_params, params_key, unit_key
-from neurocompare.records.store import ResultStore
+from neurocompare.records.store import ResultBuffer, ResultStore
 
 
 def test_store_round_trip_and_query(tmp_path):
@@ -52,3 +52,42 @@ def test_params_key_is_stable_and_sensitive_at_any_depth():
     params = canonical_params(_pipe(bands={"mu": np.array([8, 13])}))
     assert params["class"] == "sklearn.pipeline.Pipeline"
     assert unit_key(a=1, b="x") == unit_key(b="x", a=1) != unit_key(a=2, b="x")
+
+
+def _rows(n, start=0):
+    return [{"dataset": "d", "pipeline": "a", "subject": "1", "session": "0", "fold": f"f{i}",
+             "accuracy": i / 100, "key": f"k{i}"} for i in range(start, start + n)]
+
+
+def test_batched_results_are_found_by_key_and_read_back(tmp_path):
+    store = ResultStore(tmp_path)
+    single = store.write_many(_rows(1))
+    assert single.name == "k0.parquet"  # one result alone keeps the one-file-per-key layout
+    batch = store.write_many(_rows(4, start=1))
+    assert batch.name.startswith("batch-") and len(list(store.folder.glob("*.parquet"))) == 2
+    assert store.keys() == {f"k{i}" for i in range(5)}
+    assert store.has("k3") and store.has("k0") and not store.has("k9")
+    assert store.table()["accuracy"].tolist() == [0.0, 0.01, 0.02, 0.03, 0.04]
+    with pytest.raises(InputError, match="rows"):
+        store.write_many([{"accuracy": 1.0}])
+
+
+def test_result_buffer_writes_slow_results_at_once_and_fast_ones_together(tmp_path):
+    store = ResultStore(tmp_path / "fast")
+    with ResultBuffer(store, flush_s=3600) as buffer:
+        for row in _rows(6):
+            buffer.add(row)
+        assert not store.keys()  # gathered, not yet written
+    assert store.keys() == {f"k{i}" for i in range(6)}
+    assert len(list(store.folder.glob("*.parquet"))) == 1
+    slow = ResultStore(tmp_path / "slow")
+    with ResultBuffer(slow, flush_s=0) as buffer:  # every result took longer than flush_s
+        for i, row in enumerate(_rows(3)):
+            buffer.add(row)
+            assert len(slow.keys()) == i + 1  # stored as soon as it is done
+    # an exception inside the block still stores what was finished
+    failed = ResultStore(tmp_path / "failed")
+    with pytest.raises(KeyboardInterrupt), ResultBuffer(failed, flush_s=3600) as buffer:
+        buffer.add(_rows(1)[0])
+        raise KeyboardInterrupt
+    assert failed.keys() == {"k0"}

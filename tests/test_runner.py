@@ -71,10 +71,11 @@ def test_kill_midway_then_resume_without_duplicates_or_recompute(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}
-    assert 8 <= len(before) < 60, "the run should have been killed midway"
+    stored = len(store.keys())  # fast folds share files (ResultBuffer), slow ones do not
+    assert 8 <= stored < 60 and len(before) <= stored, "the run should have been killed midway"
     done = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert f"{len(before)} already stored" in done.stdout.replace("\n", " ")
+    assert f"{stored} already stored" in done.stdout.replace("\n", " ")
     table = store.table()
     assert len(table) == 3 * 2 * 5 * 2 and not table.duplicated(["pipeline", "fold"]).any()
     after = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}

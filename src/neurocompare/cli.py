@@ -43,7 +43,7 @@ logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
                 "scheduler", "permutations", "tune", "tune_cpu_s", "explain", "explain_options",
-                "start_method"}
+                "start_method", "probe_share"}
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -125,6 +125,10 @@ def run(
     explain: Annotated[list[str] | None, typer.Option(
         "--explain", help="Interpretability method run on every fitted fold (repeatable): "
         "permutation, shap, patterns, integrated-gradients, saliency.")] = None,
+    probe_share: Annotated[float | None, typer.Option(
+        help="Largest share of a pipeline's compute spent measuring single-trial latency "
+        "and the operation ledger; the first fold is always measured (inf: every "
+        "fold).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
     report: Annotated[bool, typer.Option(help="Write the HTML report at the end.")] = True,
     data_root: Annotated[Path | None, typer.Option(
@@ -149,7 +153,8 @@ def run(
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
                        ("scheduler", scheduler), ("start_method", start_method),
                        ("permutations", permutations),
-                       ("tune", tune), ("tune_cpu_s", tune_cpu_s), ("explain", explain)):
+                       ("tune", tune), ("tune_cpu_s", tune_cpu_s), ("explain", explain),
+                       ("probe_share", probe_share)):
         if value is not None:
             values[key] = value
     if data_root is not None:

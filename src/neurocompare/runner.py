@@ -11,20 +11,18 @@ processes, or on a Dask cluster, with identical results.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import multiprocessing
 import os
-import platform
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.pipeline import Pipeline
 
 from neurocompare._errors import check_option, input_error
 from neurocompare._parallel import START_METHODS, map_units, mark_baseline
@@ -33,11 +31,17 @@ from neurocompare.data.containers import NeuralData, concat_data
 from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
 from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec, make_pipeline
 from neurocompare.pipelines.tuning import OptunaSearch, search_space_for
-from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
+from neurocompare.protocols.evaluation import (
+    FoldCache,
+    ProbeBudget,
+    evaluate_fold,
+    prefix_keys,
+)
 from neurocompare.protocols.registry import make_splitter
-from neurocompare.records.keys import canonical_params, params_key, unit_key
-from neurocompare.records.manifest import dataset_record, package_versions
-from neurocompare.records.store import ResultStore
+from neurocompare.records.keys import params_key, unit_key
+from neurocompare.records.manifest import dataset_record
+from neurocompare.records.rows import result_row
+from neurocompare.records.store import ResultBuffer, ResultStore
 
 __all__ = [
     "RunConfig",
@@ -91,6 +95,10 @@ class RunConfig:
         :data:`neurocompare.explain.run.METHODS`); importances go to ``<out>/importance``.
     explain_options : dict
         Options of the interpretability methods (e.g. ``{"n_repeats": 10}``).
+    probe_share : float
+        Largest share of a pipeline's compute time spent measuring per-prediction costs
+        (latency, operation ledger) in a work unit; the first fold is always measured
+        (:class:`~neurocompare.protocols.evaluation.ProbeBudget`; ``inf``: every fold).
     """
 
     datasets: list[tuple[str, dict[str, Any]]] = field(
@@ -108,6 +116,7 @@ class RunConfig:
     tune_cpu_s: float | None = None
     explain: list[str] = field(default_factory=list)
     explain_options: dict[str, Any] = field(default_factory=dict)
+    probe_share: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ class WorkUnit:
     tune_cpu_s: float | None = None
     explain: tuple[str, ...] = ()
     explain_options: tuple[tuple[str, Any], ...] = ()
+    probe_share: float = 0.02
 
     @property
     def label(self) -> str:
@@ -147,8 +157,6 @@ class UnitReport:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     worker: str = field(default_factory=lambda: multiprocessing.current_process().name)
-
-
 
 
 _INFO_CACHE: dict[str, Any] = {}
@@ -228,24 +236,6 @@ def permuted(data: NeuralData, permutation: int, seed: int) -> NeuralData:
     return NeuralData(data.X, y, data.metadata, data.info)
 
 
-def _row(unit: WorkUnit, dataset: Dataset, name: str, estimator: BaseEstimator,
-         result: dict[str, Any], key: str, permutation: int) -> dict[str, Any]:
-    skip = {"estimator", "y_pred", "scores"}
-    canonical = canonical_params(estimator)
-    row = {"dataset": dataset.name, "dataset_key": dataset.fingerprint(),
-           "pipeline": name, "family": get_spec(name).family,
-           "pipeline_key": params_key(estimator, canonical), "protocol": unit.protocol,
-           "protocol_params": json.dumps(dict(unit.protocol_params), sort_keys=True),
-           "seed": unit.seed, "permutation": permutation}
-    row |= {k: v for k, v in result.items() if k not in skip}
-    row["subject"] = str(row["subject"])
-    row["session"] = str(row["session"])
-    row |= {"params": json.dumps(canonical, sort_keys=True, default=repr),
-            "versions": package_versions(), "host": platform.node(),
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "key": key}
-    return row
-
-
 def _build(name: str, info: Any, unit: WorkUnit) -> BaseEstimator:
     """The pipeline ``name``, wrapped in a nested Optuna search when the run tunes."""
     estimator = make_pipeline(name, info)
@@ -271,17 +261,21 @@ def _explain(unit: WorkUnit, report: UnitReport, dataset: Dataset, name: str,
 def run_unit(unit: WorkUnit) -> UnitReport:
     """Evaluate every pipeline on every fold of ``unit`` not yet in the store.
 
-    Results are written one (pipeline, fold) at a time, so an interruption loses at most the
-    fit in progress. A failing pipeline is reported and does not stop the others.
+    Results are stored as they finish (millisecond ones gathered for up to
+    :data:`~neurocompare.records.store.FLUSH_S` seconds), so an interruption loses at most
+    the fit in progress and those seconds. A failing pipeline is reported and does not stop
+    the others.
     """
     import torch
     from threadpoolctl import threadpool_limits
 
     report = UnitReport(unit.label)
     store = ResultStore(unit.out)
+    done = store.keys()  # units never share keys: read once
     dataset = make_dataset(unit.dataset, **dict(unit.dataset_params))
+    fingerprint = dataset.fingerprint()
     torch.set_num_threads(unit.n_threads)
-    with threadpool_limits(limits=unit.n_threads):
+    with threadpool_limits(limits=unit.n_threads), ResultBuffer(store) as buffer:
         data = _load_unit_data(dataset, unit)
         splitter = make_splitter(unit.protocol, unit.seed, **dict(unit.protocol_params))
         folds = list(splitter.folds(data.metadata, data.y))
@@ -291,33 +285,34 @@ def run_unit(unit: WorkUnit) -> UnitReport:
         templates = {name: seeded(_build(name, data.info, unit), unit.seed)
                      for name in unit.pipelines if not get_spec(name).applicable(data.info)}
         template_keys = {name: params_key(est) for name, est in templates.items()}
+        step_keys = {name: prefix_keys(est) for name, est in templates.items()
+                     if isinstance(est, Pipeline)}
+        probes = ProbeBudget(unit.probe_share)
         for permutation, fold in itertools.product(range(unit.permutations + 1), folds):
             fold_data = permuted(data, permutation, unit.seed)
             cache = FoldCache()
             for name, template in templates.items():
-                key = unit_key(dataset=dataset.fingerprint(), protocol=unit.protocol,
+                key = unit_key(dataset=fingerprint, protocol=unit.protocol,
                                protocol_params=dict(unit.protocol_params), fold=fold.id,
                                pipeline=name, pipeline_key=template_keys[name],
                                seed=unit.seed, permutation=permutation)
-                if store.has(key):
+                if key in done:
                     report.skipped += 1
                     continue
                 estimator = clone(template)
                 try:
-                    result = evaluate_fold({name: estimator}, fold_data, fold, cache)[name]
+                    result = evaluate_fold({name: estimator}, fold_data, fold, cache,
+                                           probes=probes, step_keys=step_keys)[name]
                 except Exception as exc:  # keep going: other pipelines' results still count
                     logger.debug(traceback.format_exc())
                     report.errors.append(f"{name} on {fold.id}: {type(exc).__name__}: {exc}")
                     continue
-                row = _row(unit, dataset, name, estimator, result, key, permutation)
-                if unit.tune:
-                    row["pipeline"] = f"{name} (optuna {unit.tune})"
-                    search = estimator
-                    row |= {"tuning_trials": int(search.n_trials_done_),
-                            "tuning_cpu_s": float(search.tuning_cpu_s_),
-                            "tuned_params": json.dumps(search.best_params_, default=str)}
-                row["n_classes"] = data.info.n_classes
-                store.write(key, [row])
+                buffer.add(result_row(
+                    dataset=dataset.name, dataset_key=fingerprint, pipeline=name,
+                    family=get_spec(name).family, estimator=estimator, result=result, key=key,
+                    protocol=unit.protocol, protocol_params=dict(unit.protocol_params),
+                    seed=unit.seed, permutation=permutation, tune=unit.tune,
+                ) | {"n_classes": data.info.n_classes})
                 report.computed += 1
                 if unit.explain and permutation == 0:
                     _explain(unit, report, dataset, name, result["estimator"], fold_data, fold,
@@ -338,6 +333,7 @@ def plan(config: RunConfig) -> list[WorkUnit]:
         raise input_error("permutations", "a non-negative integer", config.permutations)
     if not isinstance(config.tune, int) or config.tune < 0:
         raise input_error("tune", "a non-negative number of Optuna trials", config.tune)
+    ProbeBudget(config.probe_share)  # checks it
     splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
     n_threads = max(1, (os.cpu_count() or 1) // config.jobs)
     units = []
@@ -349,7 +345,8 @@ def plan(config: RunConfig) -> list[WorkUnit]:
                 "seed": config.seed, "out": str(config.out), "n_threads": n_threads,
                 "permutations": config.permutations, "tune": config.tune,
                 "tune_cpu_s": config.tune_cpu_s, "explain": tuple(config.explain),
-                "explain_options": tuple(sorted(config.explain_options.items()))}
+                "explain_options": tuple(sorted(config.explain_options.items())),
+                "probe_share": config.probe_share}
         subjects = dataset.subjects()
         if not subjects:
             raise input_error(f"dataset {name!r}", "at least one subject", "none found")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +37,13 @@ from neurocompare.protocols.splitters import Fold
 
 __all__ = [
     "FoldCache",
+    "ProbeBudget",
     "count_macs",
     "count_parameters",
     "evaluate_fold",
     "fit_predict",
     "ledger_columns",
+    "prefix_keys",
     "training_device",
 ]
 
@@ -73,10 +75,17 @@ def _step_key(step: BaseEstimator) -> str:
     return joblib.hash((type(step).__qualname__, step.get_params(deep=True)))
 
 
-def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache) -> _Prefix:
+def prefix_keys(pipeline: Pipeline) -> tuple[str, ...]:
+    """Cache keys of the transformer steps of ``pipeline`` (classes and parameters); equal
+    for every clone, so a caller evaluating clones of one pipeline can compute them once."""
+    return tuple(_step_key(step) for _, step in pipeline.steps[:-1])
+
+
+def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache,
+                step_keys: Sequence[str] | None = None) -> _Prefix:
     """Fit the transformer steps of ``pipeline`` reusing the longest cached prefix."""
     steps = list(pipeline.steps[:-1])
-    step_keys = [_step_key(step) for _, step in steps]
+    step_keys = prefix_keys(pipeline) if step_keys is None else step_keys
     done = _Prefix([], X_train, X_test, Cost(), Cost())
     for k in range(len(steps), 0, -1):
         hit = cache.entries.get("/".join(step_keys[:k]))
@@ -166,8 +175,69 @@ def _scores(estimator, X) -> np.ndarray | None:
     return None
 
 
+def _probe(estimator: BaseEstimator, X_test) -> dict[str, Any]:
+    """Per-prediction costs: single-trial latency and the operation ledger."""
+    start = time.perf_counter()
+    latencies = []
+    for i in range(min(LATENCY_PROBES, len(X_test))):
+        begin = time.perf_counter()
+        estimator.predict(X_test[i:i + 1])
+        latencies.append(time.perf_counter() - begin)
+    out = {"latency_ms": 1000 * float(np.median(latencies)) if latencies else math.nan,
+           **ledger_columns(estimator, X_test)}
+    return out | {"probed": True, "probe_time_s": time.perf_counter() - start}
+
+
+#: Columns of a fold whose per-prediction costs were not probed (see :class:`ProbeBudget`).
+_NOT_PROBED = {"latency_ms": math.nan, **{f"ledger_{key}": math.nan for key in LEDGER_COLUMNS},
+               "energy_j": math.nan, "energy_basis": ENERGY_BASIS, "ledger_time_s": 0.0,
+               "probed": False, "probe_time_s": 0.0}
+
+
+@dataclass
+class ProbeBudget:
+    """Which folds measure per-prediction costs (latency probes and operation ledger).
+
+    Those costs depend on the fitted model's shape, not on the fold, and on micro-folds
+    measuring them takes a sizeable share of the fold. A pipeline's first fold is always
+    probed; a later fold is probed while the probing so far has taken at most ``share`` of
+    that pipeline's fit and predict time so far. Seconds-long fits (deep networks) are
+    therefore probed on every fold, millisecond fits on about one fold in ``1 / share``
+    folds' worth of probe cost. Unprobed folds store NaN latency and ledger and
+    ``probed = False``; per-pipeline summaries average the probed folds.
+
+    Parameters
+    ----------
+    share : float
+        Largest fraction of compute time spent probing (``inf``: probe every fold).
+    """
+
+    share: float = 0.02
+    spent: dict[str, float] = field(default_factory=dict)
+    compute: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.share, (int, float)) or math.isnan(self.share) \
+                or self.share < 0:
+            raise input_error("probe_share", "a fraction >= 0 (inf: probe every fold)",
+                              self.share)
+
+    def due(self, name: str) -> bool:
+        """Whether pipeline ``name``'s next fold should be probed."""
+        if name not in self.spent or math.isinf(self.share):
+            return True
+        return self.spent[name] <= self.share * self.compute[name]
+
+    def record(self, name: str, result: Mapping[str, Any]) -> None:
+        """Account one evaluated fold of pipeline ``name`` (a :func:`fit_predict` result)."""
+        self.spent[name] = self.spent.get(name, 0.0) + result["probe_time_s"]
+        self.compute[name] = (self.compute.get(name, 0.0) + result["fit_time_s"]
+                              + result["predict_time_s"])
+
+
 def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
-                cache: FoldCache | None = None) -> dict[str, Any]:
+                cache: FoldCache | None = None, *, probe: bool = True,
+                step_keys: Sequence[str] | None = None) -> dict[str, Any]:
     """Fit ``estimator`` on the training fold and predict the test fold, measuring cost.
 
     Parameters
@@ -177,6 +247,10 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
     X_train, y_train, X_test : array-like
     cache : FoldCache, optional
         Prefix cache of this fold (pipelines only).
+    probe : bool
+        Measure per-prediction costs (latency, operation ledger); NaN when False.
+    step_keys : sequence of str, optional
+        :func:`prefix_keys` of ``estimator`` when the caller has them.
 
     Returns
     -------
@@ -184,14 +258,14 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         ``estimator`` (fitted), ``y_pred``, ``scores`` (class scores or None) and costs:
         ``fit_time_s``, ``fit_cpu_s``, ``predict_time_s``, ``latency_ms`` (median single-trial
         prediction time over up to :data:`LATENCY_PROBES` trials), ``peak_mem_mb``,
-        ``n_params``, ``macs``, ``train_device`` and the operation ledger of one prediction
+        ``n_params``, ``macs``, ``train_device``, the operation ledger of one prediction
         (:func:`ledger_columns`: ``ledger_*`` counts, ``energy_j``, ``energy_basis``,
-        ``ledger_time_s``).
+        ``ledger_time_s``), ``probed`` and ``probe_time_s`` (seconds spent probing).
     """
     if (isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1
             and not getattr(estimator, "domain_aware", False)
             and not getattr(estimator, "site_aware", False)):
-        prefix = _fit_prefix(estimator, X_train, y_train, X_test, cache)
+        prefix = _fit_prefix(estimator, X_train, y_train, X_test, cache, step_keys)
         final_name, final = estimator.steps[-1]
         with measure() as final_cost:
             final.fit(prefix.train, y_train)
@@ -207,11 +281,6 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         with measure() as pred_cost:
             y_pred = estimator.predict(X_test)
         scores = _scores(estimator, X_test)
-    latencies = []
-    for i in range(min(LATENCY_PROBES, len(X_test))):
-        start = time.perf_counter()
-        estimator.predict(X_test[i:i + 1])
-        latencies.append(time.perf_counter() - start)
     return {
         "estimator": estimator,
         "y_pred": np.asarray(y_pred),
@@ -219,12 +288,11 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         "fit_time_s": fit.wall_s,
         "fit_cpu_s": fit.cpu_s,
         "predict_time_s": pred_cost.wall_s,
-        "latency_ms": 1000 * float(np.median(latencies)) if latencies else float("nan"),
         "peak_mem_mb": max(fit.peak_mem_mb, pred_cost.peak_mem_mb),
         "n_params": count_parameters(estimator),
         "macs": count_macs(estimator),
         "train_device": training_device(estimator),
-        **ledger_columns(estimator, X_test),
+        **(_probe(estimator, X_test) if probe else _NOT_PROBED),
     }
 
 
@@ -251,7 +319,9 @@ def _give_sites(estimator: BaseEstimator, name: str, data: NeuralData) -> None:
 
 
 def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold: Fold,
-                  cache: FoldCache | None = None) -> dict[str, dict[str, Any]]:
+                  cache: FoldCache | None = None, *, probes: ProbeBudget | None = None,
+                  step_keys: Mapping[str, Sequence[str]] | None = None,
+                  ) -> dict[str, dict[str, Any]]:
     """Evaluate several unfitted pipelines on one fold.
 
     Parameters
@@ -263,6 +333,12 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
     fold : Fold
     cache : FoldCache, optional
         Shared-prefix cache; a fresh one is made when omitted.
+    probes : ProbeBudget, optional
+        Decides which pipelines measure per-prediction costs on this fold and is updated;
+        every pipeline is probed when omitted.
+    step_keys : mapping of str to sequence of str, optional
+        :func:`prefix_keys` per pipeline name, when the caller evaluates clones of the same
+        pipelines fold after fold.
 
     Returns
     -------
@@ -287,7 +363,11 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
                                     if k.split("__")[-1] == "target_domain"})
         if getattr(estimator, "site_aware", False):
             _give_sites(estimator, name, data)
-        out = fit_predict(estimator, X_train, labels, X_test, cache)
+        out = fit_predict(estimator, X_train, labels, X_test, cache,
+                          probe=probes is None or probes.due(name),
+                          step_keys=(step_keys or {}).get(name))
+        if probes is not None:
+            probes.record(name, out)
         scores = out["scores"]
         if scores is not None and scores.shape[1] != data.info.n_classes:
             scores = None  # a training fold missed a class; AUC is undefined

@@ -1,13 +1,17 @@
-"""The results store: one Parquet file per (pipeline, fold) result, queried with DuckDB.
+"""The results store: Parquet files of (pipeline, fold) results, queried with DuckDB.
 
 Layout::
 
-    <out>/results/<key>.parquet     one file per finished (dataset, protocol, pipeline, fold, seed)
+    <out>/results/<key>.parquet        one finished (dataset, protocol, pipeline, fold, seed)
+    <out>/results/batch-<id>.parquet   several results written together (column ``key``)
 
 Each file is written to a temporary name and atomically renamed, so a killed run leaves
-either a complete result or none, never a partial one, and parallel workers never write the
+either a complete file or none, never a partial one, and parallel workers never write the
 same file. A rerun with the same configuration finds the keys already present and skips
-them; a changed pipeline parameter changes the key. Nothing is pickled: every column is a
+them; a changed pipeline parameter changes the key. Results that take milliseconds are
+gathered by a :class:`ResultBuffer` and written together at most every
+:data:`FLUSH_S` seconds (a Parquet file costs about as much as fitting such a fold); slower
+results are written one by one as soon as they are done. Nothing is pickled: every column is a
 plain number or string (JSON for nested values such as the confusion matrix).
 
 Query it from Python (:meth:`ResultStore.table`, :meth:`ResultStore.query`) or from any DuckDB
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,9 +34,24 @@ import pyarrow.parquet as pq
 
 from neurocompare._errors import input_error
 
-__all__ = ["ResultStore"]
+__all__ = ["FLUSH_S", "ResultBuffer", "ResultStore"]
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a :class:`ResultBuffer` may hold finished results before writing them: what a run
+#: killed without warning can lose at most.
+FLUSH_S = 2.0
+_BATCH = "batch-"
+#: Keys of batch files already read (files are written once under a unique name).
+_BATCH_KEYS: dict[str, frozenset[str]] = {}
+
+
+def _batch_keys(path: Path) -> frozenset[str]:
+    keys = _BATCH_KEYS.get(str(path))
+    if keys is None:
+        column = pq.read_table(path, columns=["key"]).column("key").to_pylist()
+        keys = _BATCH_KEYS[str(path)] = frozenset(column)
+    return keys
 
 
 class ResultStore:
@@ -56,14 +76,23 @@ class ResultStore:
         return self.folder / f"{key}.parquet"
 
     def has(self, key: str) -> bool:
-        """Whether result ``key`` is stored."""
-        return self.path(key).is_file()
+        """Whether result ``key`` is stored (alone or in a batch file)."""
+        if self.path(key).is_file():
+            return True
+        return self.folder.is_dir() and any(
+            key in _batch_keys(p) for p in self.folder.glob(f"{_BATCH}*.parquet"))
 
     def keys(self) -> set[str]:
         """All stored keys."""
         if not self.folder.is_dir():
             return set()
-        return {p.stem for p in self.folder.glob("*.parquet")}
+        keys: set[str] = set()
+        for path in self.folder.glob("*.parquet"):
+            if path.stem.startswith(_BATCH):
+                keys |= _batch_keys(path)
+            else:
+                keys.add(path.stem)
+        return keys
 
     def write(self, key: str, rows: Sequence[Mapping[str, Any]]) -> Path:
         """Atomically store ``rows`` under ``key`` (replacing an older file of that key).
@@ -77,15 +106,29 @@ class ResultStore:
         """
         if not rows:
             raise input_error("rows", "at least one result row", rows)
+        return self._write(self.path(key), rows)
+
+    def write_many(self, rows: Sequence[Mapping[str, Any]]) -> Path:
+        """Atomically store several results, one row each, keyed by their ``key`` column.
+
+        One row is stored as :meth:`write` does; more go into one ``batch-<id>.parquet``.
+        """
+        if not rows or any("key" not in r for r in rows):
+            raise input_error("rows", "result rows that each have a 'key'", rows)
+        if len(rows) == 1:
+            return self.write(rows[0]["key"], rows)
+        return self._write(self.folder / f"{_BATCH}{uuid.uuid4().hex}.parquet", rows)
+
+    def _write(self, path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pylist([dict(r) for r in rows])
-        tmp = self.folder / f".{key}.{uuid.uuid4().hex}.tmp"
+        tmp = self.folder / f".{path.stem}.{uuid.uuid4().hex}.tmp"
         try:
             pq.write_table(table, tmp)
-            os.replace(tmp, self.path(key))
+            os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-        return self.path(key)
+        return path
 
     def clean_partial(self) -> int:
         """Remove temporary files left by a killed run; return how many were removed."""
@@ -121,3 +164,44 @@ class ResultStore:
         path = Path(path)
         self.table().to_parquet(path, index=False)
         return path
+
+
+class ResultBuffer:
+    """Finished result rows on their way into a :class:`ResultStore`.
+
+    :meth:`add` writes the rows gathered so far once ``flush_s`` seconds have passed since
+    the last write, so a result that took longer than that is stored at once and
+    millisecond results share a file. Use it as a context manager: leaving the block (also
+    through an exception) writes what is left.
+
+    Parameters
+    ----------
+    store : ResultStore
+    flush_s : float
+        Longest time a finished result waits (0: write every result alone).
+    """
+
+    def __init__(self, store: ResultStore, flush_s: float = FLUSH_S):
+        self.store = store
+        self.flush_s = flush_s
+        self.rows: list[Mapping[str, Any]] = []
+        self._last = time.monotonic()
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        """Queue one result row (with its ``key``); write the queue when it is due."""
+        self.rows.append(row)
+        if time.monotonic() - self._last >= self.flush_s:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued rows now."""
+        if self.rows:
+            self.store.write_many(self.rows)
+            self.rows = []
+        self._last = time.monotonic()
+
+    def __enter__(self) -> ResultBuffer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()

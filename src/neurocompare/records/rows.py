@@ -1,0 +1,70 @@
+"""One stored result row: a fold's metrics and costs with the provenance to trust them."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sklearn.base import BaseEstimator
+
+from neurocompare.records.keys import canonical_params, params_key
+from neurocompare.records.manifest import package_versions
+
+__all__ = ["result_row"]
+
+#: Items of an evaluation result that are objects, not columns.
+_OBJECTS = frozenset({"estimator", "y_pred", "scores"})
+
+
+def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
+               estimator: BaseEstimator, result: Mapping[str, Any], key: str, protocol: str,
+               protocol_params: Mapping[str, Any], seed: int, permutation: int,
+               tune: int = 0) -> dict[str, Any]:
+    """The flat row stored for one evaluated (pipeline, fold).
+
+    Parameters
+    ----------
+    dataset, dataset_key : str
+        Dataset name and fingerprint.
+    pipeline, family : str
+        Registered pipeline name and its family.
+    estimator : BaseEstimator
+        The fitted estimator (its canonical parameters are stored; with ``tune`` an
+        :class:`~neurocompare.pipelines.tuning.OptunaSearch`).
+    result : mapping
+        One pipeline's :func:`~neurocompare.protocols.evaluation.evaluate_fold` result.
+    key : str
+        The result key.
+    protocol : str
+    protocol_params : mapping
+    seed, permutation : int
+    tune : int
+        Optuna trials per fold (0: untuned); tuned rows are named ``"<pipeline> (optuna N)"``
+        and carry ``tuning_trials``, ``tuning_cpu_s`` and ``tuned_params``.
+
+    Returns
+    -------
+    dict
+        Numbers, strings and booleans only (nested values as JSON).
+    """
+    canonical = canonical_params(estimator)
+    row = {"dataset": dataset, "dataset_key": dataset_key, "pipeline": pipeline,
+           "family": family, "pipeline_key": params_key(estimator, canonical),
+           "protocol": protocol, "protocol_params": json.dumps(dict(protocol_params),
+                                                               sort_keys=True),
+           "seed": seed, "permutation": permutation}
+    row |= {k: v for k, v in result.items() if k not in _OBJECTS}
+    row["subject"] = str(row["subject"])
+    row["session"] = str(row["session"])
+    row |= {"params": json.dumps(canonical, sort_keys=True, default=repr),
+            "versions": package_versions(), "host": platform.node(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "key": key}
+    if tune:
+        row |= {"pipeline": f"{pipeline} (optuna {tune})",
+                "tuning_trials": int(estimator.n_trials_done_),
+                "tuning_cpu_s": float(estimator.tuning_cpu_s_),
+                "tuned_params": json.dumps(estimator.best_params_, default=str)}
+    return row
