@@ -198,13 +198,14 @@ _NOT_PROBED = {"latency_ms": math.nan, **{f"ledger_{key}": math.nan for key in L
 class ProbeBudget:
     """Which folds measure per-prediction costs (latency probes and operation ledger).
 
-    Those costs depend on the fitted model's shape, not on the fold, and on micro-folds
-    measuring them takes a sizeable share of the fold. A pipeline's first fold is always
-    probed; a later fold is probed while the probing so far has taken at most ``share`` of
-    that pipeline's fit and predict time so far. Seconds-long fits (deep networks) are
-    therefore probed on every fold, millisecond fits on about one fold in ``1 / share``
-    folds' worth of probe cost. Unprobed folds store NaN latency and ledger and
-    ``probed = False``; per-pipeline summaries average the probed folds.
+    Those costs depend mostly on the fitted model's shape (steps, sizes, support vectors,
+    trees), little on the fold, and on millisecond folds measuring them costs as much as
+    the fit. A pipeline's first fold in a work unit is always probed; a later fold is
+    probed while the probing so far has taken at most ``share`` of that pipeline's fit and
+    predict time so far. Seconds-long fits (deep networks) are therefore probed on every
+    fold; a fit that takes about as long as its probes, once per ``1 / share`` folds.
+    Unprobed folds store NaN latency and ledger and ``probed = False``; per-pipeline
+    summaries average the probed folds.
 
     Parameters
     ----------
