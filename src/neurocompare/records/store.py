@@ -95,7 +95,8 @@ class ResultStore:
         return keys
 
     def write(self, key: str, rows: Sequence[Mapping[str, Any]]) -> Path:
-        """Atomically store ``rows`` under ``key`` (replacing an older file of that key).
+        """Atomically store ``rows`` under ``key`` (replacing an older ``<key>.parquet``; a
+        key already inside a batch file is not looked for: the runner never rewrites keys).
 
         Parameters
         ----------
