@@ -64,11 +64,13 @@ def _quiet() -> None:
     logging.getLogger("codecarbon").setLevel(logging.ERROR)
 
 
-def _reap_loky_workers() -> float:
-    """Shut the reusable loky executor down and return the CPU seconds of ended children."""
-    from joblib.externals.loky import get_reusable_executor
+def _children_cpu(reap_loky: bool) -> float:
+    """CPU seconds of this process's ended children, after shutting the reusable loky
+    executor down when ``reap_loky`` (its workers only count once they have exited)."""
+    if reap_loky:
+        from joblib.externals.loky import get_reusable_executor
 
-    get_reusable_executor().shutdown(wait=True)
+        get_reusable_executor().shutdown(wait=True)
     return sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
                for f in ("ru_utime", "ru_stime"))
 
@@ -96,8 +98,7 @@ def child_moabb(carbon: bool, jobs: int = 1) -> dict[str, Any]:
             overwrite=True, hdf5_path=tmp)
         results = evaluation.process(moabb_ssvep_pipelines())
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    if jobs > 1:
-        cpu += _reap_loky_workers()
+    cpu += _children_cpu(reap_loky=jobs > 1)
     rows = [{"pipeline": MOABB_TO_NC[r.pipeline], "subject": str(r.subject),
              "session": str(r.session), "score": float(r.score),
              "fit_s": float(r.time) * N_FOLDS} for r in results.itertuples()]
@@ -122,11 +123,7 @@ def child_nc(jobs: int, threads: int | None, start_method: str = "auto") -> dict
                                or (start_method == "auto" and fork_is_safe()))
         reports = execute(units, jobs=jobs, start_method=start_method)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        if jobs > 1 and not forked:  # reap the loky workers so their CPU time is counted
-            cpu += _reap_loky_workers()
-        else:
-            cpu += sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
-                       for f in ("ru_utime", "ru_stime"))
+        cpu += _children_cpu(reap_loky=jobs > 1 and not forked)
         errors = [e for r in reports for e in r.errors]
         table = ResultStore(out).table()
     cols = ["pipeline", "subject", "session", "fold", "accuracy", "fit_time_s",

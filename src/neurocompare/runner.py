@@ -311,8 +311,8 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                     dataset=dataset.name, dataset_key=fingerprint, pipeline=name,
                     family=get_spec(name).family, estimator=estimator, result=result, key=key,
                     protocol=unit.protocol, protocol_params=dict(unit.protocol_params),
-                    seed=unit.seed, permutation=permutation, tune=unit.tune,
-                ) | {"n_classes": data.info.n_classes})
+                    seed=unit.seed, permutation=permutation,
+                    n_classes=data.info.n_classes, tune=unit.tune))
                 report.computed += 1
                 if unit.explain and permutation == 0:
                     _explain(unit, report, dataset, name, result["estimator"], fold_data, fold,

@@ -157,10 +157,16 @@ def ledger_columns(estimator: BaseEstimator, X_test) -> dict[str, Any]:
     except Exception as exc:  # the ledger is a side measurement: never lose a result to it
         logger.warning("operation ledger failed for %s: %s: %s", type(estimator).__name__,
                        type(exc).__name__, exc)
-        ledger, energy = dict.fromkeys(LEDGER_COLUMNS, math.nan), math.nan
+        ledger, energy = _NO_LEDGER, math.nan
+    return _ledger_row(ledger, energy, time.perf_counter() - start)
+
+
+_NO_LEDGER = dict.fromkeys(LEDGER_COLUMNS, math.nan)
+
+
+def _ledger_row(ledger: Mapping[str, float], energy: float, seconds: float) -> dict[str, Any]:
     return {**{f"ledger_{key}": float(ledger[key]) for key in LEDGER_COLUMNS},
-            "energy_j": float(energy), "energy_basis": ENERGY_BASIS,
-            "ledger_time_s": time.perf_counter() - start}
+            "energy_j": float(energy), "energy_basis": ENERGY_BASIS, "ledger_time_s": seconds}
 
 
 def _scores(estimator, X) -> np.ndarray | None:
@@ -189,8 +195,7 @@ def _probe(estimator: BaseEstimator, X_test) -> dict[str, Any]:
 
 
 #: Columns of a fold whose per-prediction costs were not probed (see :class:`ProbeBudget`).
-_NOT_PROBED = {"latency_ms": math.nan, **{f"ledger_{key}": math.nan for key in LEDGER_COLUMNS},
-               "energy_j": math.nan, "energy_basis": ENERGY_BASIS, "ledger_time_s": 0.0,
+_NOT_PROBED = {"latency_ms": math.nan, **_ledger_row(_NO_LEDGER, math.nan, 0.0),
                "probed": False, "probe_time_s": 0.0}
 
 

@@ -22,7 +22,7 @@ _OBJECTS = frozenset({"estimator", "y_pred", "scores"})
 def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
                estimator: BaseEstimator, result: Mapping[str, Any], key: str, protocol: str,
                protocol_params: Mapping[str, Any], seed: int, permutation: int,
-               tune: int = 0) -> dict[str, Any]:
+               n_classes: int, tune: int = 0) -> dict[str, Any]:
     """The flat row stored for one evaluated (pipeline, fold).
 
     Parameters
@@ -41,6 +41,8 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
     protocol : str
     protocol_params : mapping
     seed, permutation : int
+    n_classes : int
+        Classes of the dataset (chance level and metrics depend on it).
     tune : int
         Optuna trials per fold (0: untuned); tuned rows are named ``"<pipeline> (optuna N)"``
         and carry ``tuning_trials``, ``tuning_cpu_s`` and ``tuned_params``.
@@ -55,7 +57,7 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
            "family": family, "pipeline_key": params_key(estimator, canonical),
            "protocol": protocol, "protocol_params": json.dumps(dict(protocol_params),
                                                                sort_keys=True),
-           "seed": seed, "permutation": permutation}
+           "seed": seed, "permutation": permutation, "n_classes": n_classes}
     row |= {k: v for k, v in result.items() if k not in _OBJECTS}
     row["subject"] = str(row["subject"])
     row["session"] = str(row["session"])
