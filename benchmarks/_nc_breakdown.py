@@ -13,7 +13,7 @@ in-process run (``jobs=1``), the stages of :func:`neurocompare.runner.run_unit` 
   reset and read, psutil and CPU-clock reads), excluding the measured code;
 * ``latency``: the per-prediction cost probes (single-trial latency and operation ledger),
   from the stored ``probe_time_s``; ``n_probed`` results were probed
-  (:class:`~neurocompare.protocols.evaluation.ProbeBudget`);
+  (:class:`~neurocompare.evaluation.fold.ProbeBudget`);
 * ``store_write``: Parquet writes of the result store (one file per result, or one per
   batch of fast results).
 """
@@ -50,7 +50,7 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
         ``total`` and per-stage seconds (see the module docstring), ``n_results`` and
         ``n_measure`` (``measure()`` blocks entered).
     """
-    import neurocompare.protocols.evaluation as evaluation
+    import neurocompare.evaluation.fold as evaluation
     import neurocompare.runner as runner
     from neurocompare.data.base import Dataset
     from neurocompare.records.store import ResultStore

@@ -31,7 +31,7 @@ import pandas as pd
 
 from _common import headline_text, md_table, run_config, write_report
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
-from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
+from neurocompare.pipelines.eeg.catalogue import TRADITIONAL_SPECS
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig

@@ -140,7 +140,7 @@ def child_check() -> dict[str, Any]:
 
     from moabb_local import LocalKalunga2016
     from neurocompare.data.ssvep import SSVEPExoskeleton
-    from neurocompare.pipelines.ssvep import filterbank_picks
+    from neurocompare.pipelines.eeg.ssvep import filterbank_picks
     from neurocompare.protocols.splitters import WithinSession
 
     _quiet()
@@ -193,8 +193,8 @@ def child_cca() -> dict[str, Any]:
         moabb_cca_pipeline,
     )
     from neurocompare.data.ssvep import SSVEPExoskeleton
+    from neurocompare.evaluation.fold import FoldCache, evaluate_fold
     from neurocompare.pipelines.registry import make_pipeline
-    from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
     from neurocompare.protocols.splitters import WithinSession
 
     _quiet()

@@ -37,8 +37,8 @@ from sklearn.base import BaseEstimator, clone
 from _common import md_table, mean_sd, subject_means, write_report
 from neurocompare.data.containers import NeuralData
 from neurocompare.data.ssvep import SSVEPExoskeleton
+from neurocompare.evaluation.fold import FoldCache, evaluate_fold
 from neurocompare.pipelines.registry import make_pipeline
-from neurocompare.protocols.evaluation import FoldCache, evaluate_fold
 from neurocompare.protocols.splitters import WithinSession
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig, execute, plan

@@ -1,4 +1,5 @@
-"""Estimator-check cases for the traditional pipelines (:mod:`neurocompare.pipelines.traditional`).
+"""Estimator-check cases for the traditional EEG pipelines
+(:mod:`neurocompare.pipelines.eeg.catalogue`).
 
 ``TRADITIONAL_CASES[name]`` maps each scikit-learn estimator check that the pipeline is
 expected to fail to the reason why (see :mod:`tests.estimator_cases`). Pipelines that need

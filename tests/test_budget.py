@@ -12,16 +12,16 @@ from pyriemann.tangentspace import TangentSpace
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from neurocompare.data.simulated import SimulatedMotorImagery
-from neurocompare.pipelines.ptc import PairedTrialClassifier
+from neurocompare.evaluation.fold import evaluate_fold
 from neurocompare.pipelines.registry import make_pipeline
-from neurocompare.pipelines.transfer import (
+from neurocompare.pipelines.transfer.alignment import (
     DomainPipeline,
     EuclideanAlign,
     RiemannRecenter,
     decode_domains,
     encode_domains,
 )
-from neurocompare.protocols.evaluation import evaluate_fold
+from neurocompare.pipelines.transfer.ptc import PairedTrialClassifier
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.stats.learning import crossover, curve_table, fit_power_law, power_law
 
@@ -194,7 +194,7 @@ def test_power_law_fit_and_crossover_recovery(rng):
 def test_domain_pipeline_maps_each_training_domain_with_its_own_reference(rng):
     from sklearn.linear_model import LogisticRegression
 
-    from neurocompare.pipelines.transfer import encode_domains
+    from neurocompare.pipelines.transfer.alignment import encode_domains
 
     covs, labels = [], []
     for scale in (1.0, 3.0):  # two subjects with different scales

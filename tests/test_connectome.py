@@ -18,6 +18,7 @@ from neurocompare.data.abide import ABIDECC200
 from neurocompare.data.base import WHOLE_DATASET
 from neurocompare.data.connectome import NiftiAtlas, TimeseriesFiles, read_roi_timeseries
 from neurocompare.data.containers import NeuralData, SignalInfo
+from neurocompare.evaluation.fold import evaluate_fold
 from neurocompare.pipelines.connectome._input import Float32Series, as_timeseries
 from neurocompare.pipelines.connectome.catalogue import CONNECTOME_SPECS
 from neurocompare.pipelines.connectome.features import (
@@ -29,7 +30,6 @@ from neurocompare.pipelines.connectome.features import (
 )
 from neurocompare.pipelines.connectome.networks import knn_edges
 from neurocompare.pipelines.connectome.transformers import Connectivity, FixedLength
-from neurocompare.protocols.evaluation import evaluate_fold
 from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
 from neurocompare.protocols.registry import make_splitter
 

@@ -12,11 +12,11 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch import nn
 
+from neurocompare.cost.macs import count_macs
 from neurocompare.data.containers import SignalInfo
 from neurocompare.data.simulated import CHANNELS, ERD_ONSET, SimulatedMotorImagery
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
 from neurocompare.pipelines.deep.estimator import DeepClassifier
-from neurocompare.pipelines.deep.macs import count_macs
 from neurocompare.pipelines.deep.modules import MODULES, build_module, deep4_min_times
 from neurocompare.pipelines.deep.recurrent import RecurrentNet
 

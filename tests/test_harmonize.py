@@ -14,11 +14,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from neurocompare._errors import InputError
 from neurocompare.data.containers import NeuralData, SignalInfo
+from neurocompare.evaluation.fold import evaluate_fold
 from neurocompare.pipelines.connectome.transformers import Connectivity
-from neurocompare.pipelines.harmonize import SiteHarmonizer, combat_apply, combat_fit
 from neurocompare.pipelines.registry import make_pipeline
-from neurocompare.pipelines.site_pipeline import SitePipeline, row_digests
-from neurocompare.protocols.evaluation import evaluate_fold
+from neurocompare.pipelines.sites.combat import SiteHarmonizer, combat_apply, combat_fit
+from neurocompare.pipelines.sites.pipeline import SitePipeline, row_digests
 from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
 
 

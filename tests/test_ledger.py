@@ -19,23 +19,23 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from torch import nn
 
-from neurocompare.data.simulated import SimulatedMotorImagery
-from neurocompare.pipelines import ledger as ledger_module
-from neurocompare.pipelines.deep.macs import recurrent_macs
-from neurocompare.pipelines.ledger import (
+from neurocompare.cost import ledger as ledger_module
+from neurocompare.cost.ledger import (
     ENERGY_PJ,
     LEDGER_COLUMNS,
     energy_estimate,
     operation_ledger,
 )
-from neurocompare.pipelines.ledger_torch import module_ledger
-from neurocompare.pipelines.riemann import ts_lr
-from neurocompare.pipelines.spatial import csp_lda
-from neurocompare.pipelines.spd import ShrunkCovariances
-from neurocompare.pipelines.spectral import BandPower
+from neurocompare.cost.macs import recurrent_macs
+from neurocompare.cost.networks import module_ledger
+from neurocompare.data.simulated import SimulatedMotorImagery
+from neurocompare.evaluation.fold import fit_predict
+from neurocompare.pipelines.eeg.covariance import ShrunkCovariances
+from neurocompare.pipelines.eeg.csp import csp_lda
+from neurocompare.pipelines.eeg.riemann import ts_lr
+from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.pipelines.spiking.catalogue import SPIKING_SPECS
 from neurocompare.pipelines.spiking.networks import snn_conv, snn_recurrent
-from neurocompare.protocols.evaluation import fit_predict
 
 SPIKING = {spec.name: spec for spec in SPIKING_SPECS}
 
@@ -255,7 +255,7 @@ def test_unknown_step_is_nan_with_a_warning(subject, caplog):
     X, y, _ = subject
     pipe = Pipeline([("cov", ShrunkCovariances()), ("what", _Mystery())]).fit(X, y)
     ledger_module._WARNED.discard(f"{__name__}._Mystery")
-    with caplog.at_level(logging.WARNING, logger="neurocompare.pipelines.ledger"):
+    with caplog.at_level(logging.WARNING, logger="neurocompare.cost.ledger"):
         out = operation_ledger(pipe, X[:4])
     assert all(math.isnan(out[key]) for key in LEDGER_COLUMNS if "sparsity" not in key)
     assert "_Mystery" in caplog.text and math.isnan(energy_estimate(out))
@@ -306,8 +306,8 @@ def test_fit_predict_survives_a_ledger_failure(subject, monkeypatch, caplog):
     def broken(estimator, X_sample):
         raise RuntimeError("no counts today")
 
-    monkeypatch.setattr("neurocompare.protocols.evaluation.operation_ledger", broken)
-    with caplog.at_level(logging.WARNING, logger="neurocompare.protocols.evaluation"):
+    monkeypatch.setattr("neurocompare.evaluation.fold.operation_ledger", broken)
+    with caplog.at_level(logging.WARNING, logger="neurocompare.evaluation.fold"):
         out = fit_predict(ts_lr(info), X[:30], y[:30], X[30:])
     assert "no counts today" in caplog.text
     assert math.isnan(out["energy_j"]) and math.isnan(out["ledger_synaptic_macs"])
@@ -326,8 +326,8 @@ def test_table_and_connectome_steps_are_counted_by_formula():
     from lightgbm import LGBMClassifier
     from sklearn.impute import SimpleImputer
 
+    from neurocompare.cost.ledger import step_count
     from neurocompare.pipelines.connectome.transformers import Connectivity
-    from neurocompare.pipelines.ledger import step_count
 
     rng = np.random.default_rng(0)
     table = rng.normal(size=(40, 5))
@@ -345,8 +345,8 @@ def test_table_and_connectome_steps_are_counted_by_formula():
 
 
 def test_graph_network_layers_are_counted():
+    from neurocompare.cost.ledger import step_count
     from neurocompare.data.containers import SignalInfo
-    from neurocompare.pipelines.ledger import step_count
     from neurocompare.pipelines.registry import make_pipeline
 
     rng = np.random.default_rng(0)

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 from torchinfo import summary
 
+from neurocompare.cost.macs import count_macs, macs_by_layer, recurrent_macs
 from neurocompare.pipelines.deep.hybrid import AdditiveAttention
-from neurocompare.pipelines.deep.macs import count_macs, macs_by_layer, recurrent_macs
 from neurocompare.pipelines.deep.modules import build_module
 
 

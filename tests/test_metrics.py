@@ -15,8 +15,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from neurocompare.protocols.cost import measure
-from neurocompare.protocols.metrics import METRICS, binary_auc, classification_metrics
+from neurocompare.cost.timing import measure
+from neurocompare.evaluation.metrics import METRICS, binary_auc, classification_metrics
 
 
 def test_binary_metrics_by_hand():

@@ -9,13 +9,13 @@ import pytest
 
 from neurocompare import InputError
 from neurocompare.data.registry import make_dataset
-from neurocompare.pipelines.registry import make_pipeline
-from neurocompare.protocols.evaluation import (
+from neurocompare.evaluation.fold import (
     FoldCache,
     ProbeBudget,
     evaluate_fold,
     prefix_keys,
 )
+from neurocompare.pipelines.registry import make_pipeline
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig, execute, plan

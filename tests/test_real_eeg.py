@@ -6,7 +6,7 @@ import pytest
 from neurocompare import InputError
 from neurocompare.data.bonn import BonnEpilepsy
 from neurocompare.data.ssvep import SSVEPExoskeleton
-from neurocompare.pipelines.features import psd_welch
+from neurocompare.pipelines.eeg.features import psd_welch
 
 pytestmark = pytest.mark.usefixtures("real_data")
 

@@ -6,7 +6,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import Pipeline
 
 from neurocompare import InputError
-from neurocompare.pipelines.spectral import BandPower
+from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.records.keys import canonical_params, params_key, unit_key
 from neurocompare.records.store import ResultBuffer, ResultStore
 

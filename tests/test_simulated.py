@@ -5,7 +5,7 @@ import pytest
 
 from neurocompare import InputError
 from neurocompare.data.simulated import CHANNELS, SimulatedMotorImagery
-from neurocompare.pipelines.features import band_power
+from neurocompare.pipelines.eeg.features import band_power
 
 
 def test_shapes_metadata_and_ground_truth(small_sim):

@@ -16,9 +16,9 @@ from neurocompare.data.base import WHOLE_DATASET
 from neurocompare.data.containers import NeuralData, SignalInfo
 from neurocompare.data.oasis import OASISCrossSectional, OASISLongitudinal
 from neurocompare.data.tabular import TabularFile, encode_features
+from neurocompare.evaluation.fold import evaluate_fold
 from neurocompare.pipelines import registry
 from neurocompare.pipelines.tabular.catalogue import TABULAR_SPECS
-from neurocompare.protocols.evaluation import evaluate_fold
 from neurocompare.protocols.groups import SubjectKFold
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.store import ResultStore

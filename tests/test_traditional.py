@@ -21,16 +21,18 @@ from sklearn.model_selection import (
 from neurocompare._errors import InputError
 from neurocompare.data.containers import SignalInfo
 from neurocompare.data.simulated import SimulatedMotorImagery
-from neurocompare.pipelines.filters import BandPass, Decimate, bandpass, bandpass_sos
-from neurocompare.pipelines.riemann import covariance_pipeline
-from neurocompare.pipelines.spatial import FilterBankCSP, SelectKBestMI
-from neurocompare.pipelines.spd import (
+from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
+from neurocompare.pipelines.eeg.catalogue import TRADITIONAL_SPECS
+from neurocompare.pipelines.eeg.covariance import (
     CSPLogVariance,
     FgMDMClassifier,
     MDMClassifier,
     shrunk_covariances,
 )
-from neurocompare.pipelines.ssvep import (
+from neurocompare.pipelines.eeg.csp import FilterBankCSP, SelectKBestMI
+from neurocompare.pipelines.eeg.filters import BandPass, Decimate, bandpass, bandpass_sos
+from neurocompare.pipelines.eeg.riemann import covariance_pipeline
+from neurocompare.pipelines.eeg.ssvep import (
     CCAClassifier,
     best_threshold,
     canonical_correlation,
@@ -38,8 +40,6 @@ from neurocompare.pipelines.ssvep import (
     filterbank_picks,
     sinusoid_references,
 )
-from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
-from neurocompare.pipelines.wrappers import EncodedLabelClassifier
 
 SPECS = {spec.name: spec for spec in TRADITIONAL_SPECS}
 CV5 = StratifiedKFold(5, shuffle=True, random_state=0)

@@ -3,8 +3,8 @@
 import numpy as np
 
 from neurocompare.data.simulated import SimulatedMotorImagery
+from neurocompare.pipelines.common.tuning import OptunaSearch, search_space_for
 from neurocompare.pipelines.registry import make_pipeline
-from neurocompare.pipelines.tuning import OptunaSearch, search_space_for
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig, execute, plan
 

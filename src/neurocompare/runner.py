@@ -29,14 +29,14 @@ from neurocompare._parallel import START_METHODS, map_units, mark_baseline
 from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData, concat_data
 from neurocompare.data.registry import DEFAULT_DATASET, make_dataset
-from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec, make_pipeline
-from neurocompare.pipelines.tuning import OptunaSearch, search_space_for
-from neurocompare.protocols.evaluation import (
+from neurocompare.evaluation.fold import (
     FoldCache,
     ProbeBudget,
     evaluate_fold,
     prefix_keys,
 )
+from neurocompare.pipelines.common.tuning import OptunaSearch, search_space_for
+from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec, make_pipeline
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.keys import params_key, unit_key
 from neurocompare.records.manifest import dataset_record
@@ -98,7 +98,7 @@ class RunConfig:
     probe_share : float
         Largest share of a pipeline's compute time spent measuring per-prediction costs
         (latency, operation ledger) in a work unit; the first fold is always measured
-        (:class:`~neurocompare.protocols.evaluation.ProbeBudget`; ``inf``: every fold).
+        (:class:`~neurocompare.evaluation.fold.ProbeBudget`; ``inf``: every fold).
     """
 
     datasets: list[tuple[str, dict[str, Any]]] = field(

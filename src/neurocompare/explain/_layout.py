@@ -24,9 +24,9 @@ from sklearn.pipeline import Pipeline
 
 from neurocompare._errors import input_error
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines._steps import PickChannels
-from neurocompare.pipelines.features import CANONICAL_BANDS
-from neurocompare.pipelines.wrappers import EncodedLabelClassifier
+from neurocompare.pipelines.common.steps import PickChannels
+from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
+from neurocompare.pipelines.eeg.features import CANONICAL_BANDS
 
 __all__ = [
     "band_groups",
@@ -212,7 +212,7 @@ def transform_prefix(steps: Sequence[tuple[str, BaseEstimator]], X: np.ndarray) 
 
 def final_estimator(model: BaseEstimator) -> BaseEstimator:
     """Unwrap searches (``best_estimator_``) and label encoders
-    (:class:`~neurocompare.pipelines.wrappers.EncodedLabelClassifier`) to the estimator
+    (:class:`~neurocompare.pipelines.common.wrappers.EncodedLabelClassifier`) to the estimator
     holding the fitted parameters. (Ensembles keep their ``estimator_`` template: not
     unwrapped.)"""
     inner = getattr(model, "best_estimator_", None)

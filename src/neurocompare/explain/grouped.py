@@ -41,7 +41,7 @@ from sklearn.base import BaseEstimator
 from neurocompare._errors import check_option, input_error
 from neurocompare.data.containers import SignalInfo
 from neurocompare.explain._layout import band_groups, channel_groups, time_groups
-from neurocompare.pipelines.filters import bandpass_sos, zero_phase
+from neurocompare.pipelines.eeg.filters import bandpass_sos, zero_phase
 
 __all__ = [
     "BAND_MODES",

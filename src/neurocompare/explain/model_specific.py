@@ -48,7 +48,7 @@ from neurocompare.explain._layout import (
     truth_band_names,
 )
 from neurocompare.explain.grouped import band_component
-from neurocompare.pipelines.spectral import BandPower
+from neurocompare.pipelines.eeg.spectral import BandPower
 
 __all__ = [
     "GRADIENT_METHODS",

@@ -50,7 +50,7 @@ from neurocompare.explain.model_specific import (
     linear_patterns,
     shap_bandpower,
 )
-from neurocompare.pipelines.spectral import BandPower
+from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.protocols.splitters import Fold
 from neurocompare.records.keys import canonical_params, params_key, unit_key
 from neurocompare.records.store import ResultStore

@@ -17,11 +17,11 @@ from neurocompare._spec import parse_choice
 from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines.connectome.catalogue import CONNECTOME_SPECS
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
+from neurocompare.pipelines.eeg.catalogue import TRADITIONAL_SPECS
 from neurocompare.pipelines.spec import FAMILIES, PipelineSpec
 from neurocompare.pipelines.spiking.catalogue import SPIKING_SPECS
 from neurocompare.pipelines.tabular.catalogue import TABULAR_SPECS
-from neurocompare.pipelines.traditional import TRADITIONAL_SPECS
-from neurocompare.pipelines.transfer_specs import TRANSFER_SPECS
+from neurocompare.pipelines.transfer.catalogue import TRANSFER_SPECS
 
 __all__ = [
     "DEFAULT_PIPELINES",

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines._steps import PickChannels
+from neurocompare.pipelines.common.steps import PickChannels
 
 __all__ = ["FAMILIES", "PipelineSpec", "picked", "signal_picks"]
 

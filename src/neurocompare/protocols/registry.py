@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from neurocompare._errors import input_error
-from neurocompare.protocols.budget import CalibrationBudget, LearningCurve
+from neurocompare.protocols.data_budget import CalibrationBudget, LearningCurve
 from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
 from neurocompare.protocols.splitters import (
     BlockedKFold,

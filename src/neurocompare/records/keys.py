@@ -14,7 +14,47 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-__all__ = ["canonical_params", "params_key", "unit_key"]
+__all__ = ["KEY_MODULES", "canonical_params", "class_path", "params_key", "unit_key"]
+
+#: Module under which a class is named in keys, for classes that moved to another module
+#: after results were stored: the key names a class by where it was first defined, so a
+#: store written before the move still resumes (its keys are found) and the same pipeline
+#: keeps the same key. New modules need no entry.
+KEY_MODULES: dict[str, str] = {
+    "neurocompare.pipelines.common.checks": "neurocompare.pipelines._checks",
+    "neurocompare.pipelines.common.steps": "neurocompare.pipelines._steps",
+    "neurocompare.pipelines.common.wrappers": "neurocompare.pipelines.wrappers",
+    "neurocompare.pipelines.common.tuning": "neurocompare.pipelines.tuning",
+    "neurocompare.pipelines.eeg.catalogue": "neurocompare.pipelines.traditional",
+    "neurocompare.pipelines.eeg.filters": "neurocompare.pipelines.filters",
+    "neurocompare.pipelines.eeg.features": "neurocompare.pipelines.features",
+    "neurocompare.pipelines.eeg.spectral": "neurocompare.pipelines.spectral",
+    "neurocompare.pipelines.eeg.covariance": "neurocompare.pipelines.spd",
+    "neurocompare.pipelines.eeg.riemann": "neurocompare.pipelines.riemann",
+    "neurocompare.pipelines.eeg.csp": "neurocompare.pipelines.spatial",
+    "neurocompare.pipelines.eeg.ssvep": "neurocompare.pipelines.ssvep",
+    "neurocompare.pipelines.eeg.mvpa": "neurocompare.pipelines.mvpa",
+    "neurocompare.pipelines.transfer.catalogue": "neurocompare.pipelines.transfer_specs",
+    "neurocompare.pipelines.transfer.alignment": "neurocompare.pipelines.transfer",
+    "neurocompare.pipelines.transfer.finetune": "neurocompare.pipelines.deep.transfer",
+    "neurocompare.pipelines.transfer.ptc": "neurocompare.pipelines.ptc",
+    "neurocompare.pipelines.sites.combat": "neurocompare.pipelines.harmonize",
+    "neurocompare.pipelines.sites.pipeline": "neurocompare.pipelines.site_pipeline",
+    "neurocompare.cost.ledger": "neurocompare.pipelines.ledger",
+    "neurocompare.cost.analytic": "neurocompare.pipelines.ledger_steps",
+    "neurocompare.cost.tables": "neurocompare.pipelines.ledger_tables",
+    "neurocompare.cost.networks": "neurocompare.pipelines.ledger_torch",
+    "neurocompare.cost.macs": "neurocompare.pipelines.deep.macs",
+    "neurocompare.cost.timing": "neurocompare.protocols.cost",
+    "neurocompare.evaluation.fold": "neurocompare.protocols.evaluation",
+    "neurocompare.evaluation.metrics": "neurocompare.protocols.metrics",
+    "neurocompare.protocols.data_budget": "neurocompare.protocols.budget",
+}
+
+
+def class_path(cls: type) -> str:
+    """``module.QualName`` of ``cls`` as keys spell it (see :data:`KEY_MODULES`)."""
+    return f"{KEY_MODULES.get(cls.__module__, cls.__module__)}.{cls.__qualname__}"
 
 
 def canonical_params(value: Any) -> Any:
@@ -25,8 +65,7 @@ def canonical_params(value: Any) -> Any:
     falls back to ``repr``.
     """
     if isinstance(value, BaseEstimator):
-        cls = type(value)
-        return {"class": f"{cls.__module__}.{cls.__qualname__}",
+        return {"class": class_path(type(value)),
                 "params": {k: canonical_params(v)
                            for k, v in sorted(value.get_params(deep=False).items())}}
     if isinstance(value, dict):
@@ -40,7 +79,7 @@ def canonical_params(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, type):
-        return f"{value.__module__}.{value.__qualname__}"
+        return class_path(value)
     return repr(value)
 
 

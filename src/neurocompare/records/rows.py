@@ -33,9 +33,9 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
         Registered pipeline name and its family.
     estimator : BaseEstimator
         The fitted estimator (its canonical parameters are stored; with ``tune`` an
-        :class:`~neurocompare.pipelines.tuning.OptunaSearch`).
+        :class:`~neurocompare.pipelines.common.tuning.OptunaSearch`).
     result : mapping
-        One pipeline's :func:`~neurocompare.protocols.evaluation.evaluate_fold` result.
+        One pipeline's :func:`~neurocompare.evaluation.fold.evaluate_fold` result.
     key : str
         The result key.
     protocol : str

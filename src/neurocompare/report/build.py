@@ -27,7 +27,7 @@ from neurocompare._errors import input_error
 from neurocompare.records.manifest import read_runs
 from neurocompare.records.store import ResultStore
 from neurocompare.report import figures
-from neurocompare.report.budget import budget_section
+from neurocompare.report.data_efficiency import budget_section
 from neurocompare.stats.compare import chance_table, headline, pairwise
 from neurocompare.stats.multiple import friedman_nemenyi, random_effects, stouffer
 from neurocompare.stats.summary import (

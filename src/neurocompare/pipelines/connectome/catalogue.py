@@ -44,8 +44,8 @@ from neurocompare.pipelines.connectome.transformers import (
     GraphMeasures,
     PersistenceFeatures,
 )
-from neurocompare.pipelines.harmonize import SiteHarmonizer
-from neurocompare.pipelines.site_pipeline import SitePipeline
+from neurocompare.pipelines.sites.combat import SiteHarmonizer
+from neurocompare.pipelines.sites.pipeline import SitePipeline
 from neurocompare.pipelines.spec import PipelineSpec
 
 __all__ = ["CONNECTOME_SPECS", "NET_TRAINING"]

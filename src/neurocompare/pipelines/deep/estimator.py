@@ -33,8 +33,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from neurocompare._errors import check_option, input_error
-from neurocompare.pipelines._checks import as_epochs
-from neurocompare.pipelines.deep.macs import count_macs
+from neurocompare.cost.macs import count_macs
+from neurocompare.pipelines.common.checks import as_epochs
 from neurocompare.pipelines.deep.modules import MODULES
 
 __all__ = ["DeepClassifier", "resolve_device"]
@@ -112,7 +112,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         CPU.
     macs_ : int
         Multiply-accumulates of one prediction (one trial of the fitted shape), counted by
-        :func:`neurocompare.pipelines.deep.macs.count_macs`.
+        :func:`neurocompare.cost.macs.count_macs`.
     """
 
     #: Network builders ``model`` names (``builder(n_chans, n_times, n_outputs, sfreq,

@@ -34,8 +34,8 @@ from sklearn.pipeline import Pipeline
 from torch import nn
 
 from neurocompare._errors import input_error
+from neurocompare.cost.macs import count_macs
 from neurocompare.pipelines.deep.estimator import DeepClassifier
-from neurocompare.pipelines.deep.macs import count_macs
 from neurocompare.pipelines.spiking.encoding import n_time_steps, to_time_steps
 from neurocompare.pipelines.spiking.networks import clear_state, lif_neuron
 
@@ -305,9 +305,9 @@ def accuracy_vs_time_steps(estimator: BaseEstimator, X, y,
         One row per length, then one for the ANN (``time_steps`` None): ``time_steps``,
         ``accuracy``, ``agreement`` (fraction of predictions equal to the ANN's) and the
         operation ledger of one prediction (``synaptic_macs``, ``synaptic_acs``,
-        ``energy_j``; see :mod:`neurocompare.pipelines.ledger`).
+        ``energy_j``; see :mod:`neurocompare.cost.ledger`).
     """
-    from neurocompare.pipelines.ledger import energy_estimate, operation_ledger
+    from neurocompare.cost.ledger import energy_estimate, operation_ledger
 
     final, Xt = _final(estimator, X)
     if not isinstance(final, ANN2SNNClassifier):

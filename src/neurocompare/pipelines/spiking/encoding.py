@@ -26,7 +26,7 @@ uses one frozen noise field per (channel, step), drawn from ``seed``, in evaluat
 trial's spikes are then the same in every call and do not depend on the other trials of its
 batch. ``delta`` is deterministic. Both binary encodings make the first layer's synaptic
 operations accumulates (ACs) instead of multiply-accumulates (MACs); see
-:mod:`neurocompare.pipelines.ledger`.
+:mod:`neurocompare.cost.ledger`.
 """
 
 from __future__ import annotations

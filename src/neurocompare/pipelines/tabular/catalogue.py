@@ -40,9 +40,9 @@ from sklearn.preprocessing import StandardScaler
 from xgboost import XGBClassifier
 
 from neurocompare.data.containers import SignalInfo
+from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
 from neurocompare.pipelines.connectome.networks import NetClassifier
 from neurocompare.pipelines.spec import PipelineSpec
-from neurocompare.pipelines.wrappers import EncodedLabelClassifier
 
 __all__ = ["TABULAR_SPECS"]
 

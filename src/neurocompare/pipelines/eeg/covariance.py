@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from neurocompare._errors import check_option, input_error
-from neurocompare.pipelines._checks import as_epochs
+from neurocompare.pipelines.common.checks import as_epochs
 
 __all__ = [
     "COV_ESTIMATORS",

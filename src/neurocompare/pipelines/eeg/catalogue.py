@@ -4,12 +4,12 @@
 
 * spectral: log band power (delta, theta, alpha/mu, beta, gamma; Welch) per channel, then a
   classical classifier (``bandpower-*``) or a stacked ensemble (``ensemble-stack``);
-* spatial filtering: CSP and filter-bank CSP (:mod:`neurocompare.pipelines.spatial`);
+* spatial filtering: CSP and filter-bank CSP (:mod:`neurocompare.pipelines.eeg.csp`);
 * Riemannian geometry: covariance matrices in tangent space, MDM and FgMDM
-  (:mod:`neurocompare.pipelines.riemann`);
+  (:mod:`neurocompare.pipelines.eeg.riemann`);
 * SSVEP: training-free CCA and MOABB's filter-bank Riemannian pipelines
-  (:mod:`neurocompare.pipelines.ssvep`);
-* time-domain MVPA (:mod:`neurocompare.pipelines.mvpa`);
+  (:mod:`neurocompare.pipelines.eeg.ssvep`);
+* time-domain MVPA (:mod:`neurocompare.pipelines.eeg.mvpa`);
 * nested-CV tuned variants (``*-tuned``): the last step is a ``GridSearchCV`` over ``C`` with
   an inner stratified 3-fold split of the outer training fold.
 
@@ -36,10 +36,10 @@ from sklearn.svm import SVC
 from xgboost import XGBClassifier
 
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines import mvpa, riemann, spatial, ssvep
+from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
+from neurocompare.pipelines.eeg import csp, mvpa, riemann, ssvep
+from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.pipelines.spec import PipelineSpec, picked
-from neurocompare.pipelines.spectral import BandPower
-from neurocompare.pipelines.wrappers import EncodedLabelClassifier
 
 __all__ = ["TRADITIONAL_SPECS"]
 
@@ -132,9 +132,9 @@ TRADITIONAL_SPECS: list[PipelineSpec] = [
     PipelineSpec("ensemble-stack", "traditional", f"{_BP} -> standardise -> stacking of kNN, "
                  "RBF SVM and a small MLP, logistic-regression combiner", _ensemble_stack),
     PipelineSpec("csp-lda", "traditional", "8-30 Hz band-pass -> OAS covariances -> CSP "
-                 "(6 filters, log-variance) -> LDA", spatial.csp_lda),
+                 "(6 filters, log-variance) -> LDA", csp.csp_lda),
     PipelineSpec("fbcsp-lda", "traditional", "filter-bank CSP (9 bands 4-40 Hz) -> 10 best "
-                 "features by mutual information -> shrinkage LDA", spatial.fbcsp_lda),
+                 "features by mutual information -> shrinkage LDA", csp.fbcsp_lda),
     PipelineSpec("ts-lr", "traditional", "8-30 Hz band-pass -> OAS covariances -> tangent "
                  "space -> logistic regression", riemann.ts_lr),
     PipelineSpec("ts-svm", "traditional", "8-30 Hz band-pass -> OAS covariances -> tangent "

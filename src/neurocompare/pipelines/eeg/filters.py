@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
-from neurocompare.pipelines._checks import as_epochs
+from neurocompare.pipelines.common.checks import as_epochs
 
 __all__ = ["BandPass", "Decimate", "bandpass", "bandpass_sos", "check_sfreq", "zero_phase"]
 

@@ -10,9 +10,9 @@ The filter-bank pipelines reproduce MOABB's published SSVEP pipelines (``TSLR-SS
 ``TSSVM-SSVEP.yml``, ``MDM-SSVEP.yml``): the 1-Hz bands around each stimulation frequency,
 stacked on the channel axis (MOABB's ``ExtendedSSVEPSignal``), give one extended covariance
 matrix per trial (``Covariances(estimator="oas")``, computed by the equivalent
-:class:`~neurocompare.pipelines.riemann.ShrunkCovariances`), classified by ``TangentSpace(metric=
-"riemann")`` + ``LogisticRegression(C=1.0)`` or ``SVC(kernel="linear")``, or by
-``MDM(metric="riemann")``.
+:class:`~neurocompare.pipelines.eeg.covariance.ShrunkCovariances`), classified by
+``TangentSpace(metric="riemann")`` + ``LogisticRegression(C=1.0)`` or
+``SVC(kernel="linear")``, or by ``MDM(metric="riemann")``.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines._checks import as_epochs
-from neurocompare.pipelines._steps import PickChannels
-from neurocompare.pipelines.filters import check_sfreq
-from neurocompare.pipelines.spd import MDMClassifier, ShrunkCovariances, check_targets
+from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.common.steps import PickChannels
+from neurocompare.pipelines.eeg.covariance import MDMClassifier, ShrunkCovariances, check_targets
+from neurocompare.pipelines.eeg.filters import check_sfreq
 from neurocompare.pipelines.spec import picked
 
 __all__ = [

@@ -28,7 +28,7 @@ NeuroBench rejects) counts per step and direction ``nnz(W_ih)``-weighted non-zer
 the first layer, ``nnz(W_ih)`` for deeper layers (analog hidden-state inputs) and
 ``nnz(W_hh)`` for the recurrence (none on the first step when the initial state is zero), as
 MACs unless the first layer's input is binary; its dense count is
-:func:`~neurocompare.pipelines.deep.macs.recurrent_macs`. braindecode's ``CombinedConv``
+:func:`~neurocompare.cost.macs.recurrent_macs`. braindecode's ``CombinedConv``
 (ShallowFBCSPNet, Deep4Net), which merges its two convolutions into one ``conv2d`` call that
 no layer hook sees, is counted as that convolution. Recurrent *cells* are counted by
 NeuroBench's own ``single_layer_MACs``.
@@ -44,7 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neurocompare.pipelines.deep.macs import recurrent_macs
+from neurocompare.cost.macs import recurrent_macs
 
 __all__ = ["activation_layers", "connection_layers", "module_ledger"]
 

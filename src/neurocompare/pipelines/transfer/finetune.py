@@ -21,7 +21,7 @@ class FineTunedClassifier(DeepClassifier):
     """:class:`DeepClassifier` that fine-tunes on a target domain after pre-training.
 
     Given ``domains`` (from domain-encoded labels, see
-    :mod:`neurocompare.pipelines.transfer`), ``fit`` pre-trains on every trial outside
+    :mod:`neurocompare.pipelines.transfer.alignment`), ``fit`` pre-trains on every trial outside
     ``target_domain`` exactly as :class:`DeepClassifier` does (standardisation and early
     stopping from the source trials), then fine-tunes on the target's calibration trials
     for ``finetune_epochs`` epochs at ``finetune_lr`` -- all weights, or only the output

@@ -60,9 +60,9 @@ from sklearn.pipeline import Pipeline
 from torch import nn
 
 from neurocompare._errors import check_option
-from neurocompare.pipelines.ledger_steps import ANALYTIC, Count, analytic_handler
-from neurocompare.pipelines.ledger_tables import TABLE_STEPS
-from neurocompare.pipelines.ledger_torch import module_ledger
+from neurocompare.cost.analytic import ANALYTIC, Count, analytic_handler
+from neurocompare.cost.networks import module_ledger
+from neurocompare.cost.tables import TABLE_STEPS
 
 ANALYTIC.update(TABLE_STEPS)  # connectome and clinical-table steps
 
@@ -105,7 +105,7 @@ def _network_count(step: BaseEstimator, X) -> Count:
 
 
 def step_count(step: BaseEstimator, X) -> Count:
-    """Per-trial :class:`~neurocompare.pipelines.ledger_steps.Count` of one fitted step.
+    """Per-trial :class:`~neurocompare.cost.analytic.Count` of one fitted step.
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def step_count(step: BaseEstimator, X) -> Count:
         if name not in _WARNED:  # once per step type and process, not once per fold
             _WARNED.add(name)
             logger.warning("operation ledger: no operation count for %s (add one to "
-                           "neurocompare.pipelines.ledger_steps.ANALYTIC); its counts are NaN",
+                           "neurocompare.cost.analytic.ANALYTIC); its counts are NaN",
                            type(step).__name__)
         return Count.unknown()
     return handler(step, X, step_count)

@@ -1,7 +1,7 @@
 """Operation counts of the connectome and clinical-table steps (leading-order formulas).
 
-Registered into :data:`~neurocompare.pipelines.ledger_steps.ANALYTIC` by
-:mod:`neurocompare.pipelines.ledger`. Per trial (one subject), for ``T`` time points and
+Registered into :data:`~neurocompare.cost.analytic.ANALYTIC` by
+:mod:`neurocompare.cost.ledger`. Per trial (one subject), for ``T`` time points and
 ``R`` ROIs, counting multiply-accumulates as MACs and comparisons/additions as ACs, the same
 conventions as the EEG steps:
 
@@ -30,14 +30,14 @@ import numpy as np
 from lightgbm import LGBMClassifier
 from sklearn.impute import SimpleImputer
 
+from neurocompare.cost.analytic import Count, Recurse
+from neurocompare.cost.analytic import _zero as _no_arithmetic
 from neurocompare.pipelines.connectome.transformers import (
     Connectivity,
     FixedLength,
     GraphMeasures,
 )
-from neurocompare.pipelines.harmonize import SiteHarmonizer
-from neurocompare.pipelines.ledger_steps import Count, Recurse
-from neurocompare.pipelines.ledger_steps import _zero as _no_arithmetic
+from neurocompare.pipelines.sites.combat import SiteHarmonizer
 
 __all__ = ["TABLE_STEPS"]
 

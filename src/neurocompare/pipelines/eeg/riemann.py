@@ -5,13 +5,13 @@ The pipelines follow MOABB's published motor-imagery pipelines (``TSLR.yml``, ``
 "riemann")`` + ``LogisticRegression(C=1.0)`` / ``SVC(kernel="linear")``, ``MDM(metric=
 "riemann")`` or ``FgMDM(metric="riemann")``), preceded, like MOABB's motor-imagery paradigm
 (which filters 8-32 Hz before any pipeline), by an in-pipeline 8-30 Hz band-pass. The
-covariance and classifier steps are the equivalents in :mod:`neurocompare.pipelines.spd`
+covariance and classifier steps are the equivalents in :mod:`neurocompare.pipelines.eeg.covariance`
 (same results as pyRiemann's, plus scikit-learn input validation; the covariances are
 vectorised).
 
 Every builder here starts with the *same* steps (``picks`` -> ``bandpass`` -> ``cov``, same
 classes and parameters, shared with ``csp-lda``), so the evaluation loop fits that prefix once
-per fold for all of them (see :mod:`neurocompare.protocols.evaluation`).
+per fold for all of them (see :mod:`neurocompare.evaluation.fold`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from neurocompare._errors import check_option
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines.filters import BandPass
-from neurocompare.pipelines.spd import (
+from neurocompare.pipelines.eeg.covariance import (
     COV_ESTIMATORS,
     FgMDMClassifier,
     MDMClassifier,
     ShrunkCovariances,
 )
+from neurocompare.pipelines.eeg.filters import BandPass
 from neurocompare.pipelines.spec import picked
 
 __all__ = [

@@ -5,7 +5,7 @@ Sites are metadata, not features, and scikit-learn's ``predict(X)`` carries no m
 its bytes, :func:`row_digests`) to its site, filled by the evaluation from the dataset's
 ``site`` column before the fold is fitted (:meth:`SitePipeline.set_sites`); ``fit`` and
 every prediction method look the rows up and pass ``sites=`` to the steps whose ``fit``/
-``transform`` accept it (:class:`~neurocompare.pipelines.harmonize.SiteHarmonizer`).
+``transform`` accept it (:class:`~neurocompare.pipelines.sites.combat.SiteHarmonizer`).
 Labels never enter the table, and each harmoniser still estimates site effects from the
 training rows only. Sites can also be given explicitly: ``fit(X, y, sites=...)``,
 ``predict(X, sites=...)``.

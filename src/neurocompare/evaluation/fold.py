@@ -22,17 +22,17 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from neurocompare._errors import input_error
-from neurocompare.data.containers import NeuralData
-from neurocompare.pipelines.ledger import (
+from neurocompare.cost.ledger import (
     ENERGY_BASIS,
     LEDGER_COLUMNS,
     energy_estimate,
     operation_ledger,
 )
-from neurocompare.pipelines.site_pipeline import SITE_COLUMN
-from neurocompare.pipelines.transfer import encode_domains
-from neurocompare.protocols.cost import Cost, measure
-from neurocompare.protocols.metrics import classification_metrics
+from neurocompare.cost.timing import Cost, measure
+from neurocompare.data.containers import NeuralData
+from neurocompare.evaluation.metrics import classification_metrics
+from neurocompare.pipelines.sites.pipeline import SITE_COLUMN
+from neurocompare.pipelines.transfer.alignment import encode_domains
 from neurocompare.protocols.splitters import Fold
 
 __all__ = [
@@ -145,8 +145,8 @@ def ledger_columns(estimator: BaseEstimator, X_test) -> dict[str, Any]:
     -------
     dict
         ``ledger_<column>`` for each of
-        :data:`~neurocompare.pipelines.ledger.LEDGER_COLUMNS` (per prediction), ``energy_j``
-        (:func:`~neurocompare.pipelines.ledger.energy_estimate` at FP32: an estimate of
+        :data:`~neurocompare.cost.ledger.LEDGER_COLUMNS` (per prediction), ``energy_j``
+        (:func:`~neurocompare.cost.ledger.energy_estimate` at FP32: an estimate of
         compute energy that ignores memory traffic, see ``energy_basis``) and
         ``ledger_time_s`` (time spent counting).
     """

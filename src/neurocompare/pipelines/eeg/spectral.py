@@ -1,4 +1,4 @@
-"""Spectral feature extractors (thin estimators over :mod:`neurocompare.pipelines.features`)."""
+"""Spectral feature extractors (thin estimators over :mod:`neurocompare.pipelines.eeg.features`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
-from neurocompare.pipelines._checks import as_epochs
-from neurocompare.pipelines.features import CANONICAL_BANDS, band_power
+from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.eeg.features import CANONICAL_BANDS, band_power
 
 __all__ = ["BandPower"]
 

@@ -10,7 +10,7 @@
 * ``ptc-bandpower`` -- Paired Trial Classification on band-power features.
 
 Under any protocol other than ``calibration`` the domain-aware ones reduce to their plain
-counterparts (see :mod:`neurocompare.pipelines.transfer`).
+counterparts (see :mod:`neurocompare.pipelines.transfer.alignment`).
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines._steps import PickChannels
+from neurocompare.pipelines.common.steps import PickChannels
 from neurocompare.pipelines.deep.catalogue import TRAINING
-from neurocompare.pipelines.deep.transfer import FineTunedClassifier
-from neurocompare.pipelines.filters import BandPass
-from neurocompare.pipelines.ptc import PairedTrialClassifier
-from neurocompare.pipelines.riemann import MI_BAND
-from neurocompare.pipelines.spd import CSPLogVariance, ShrunkCovariances
+from neurocompare.pipelines.eeg.covariance import CSPLogVariance, ShrunkCovariances
+from neurocompare.pipelines.eeg.filters import BandPass
+from neurocompare.pipelines.eeg.riemann import MI_BAND
+from neurocompare.pipelines.eeg.spectral import BandPower
+from neurocompare.pipelines.eeg.ssvep import filterbank_picks
 from neurocompare.pipelines.spec import PipelineSpec, picked, signal_picks
-from neurocompare.pipelines.spectral import BandPower
-from neurocompare.pipelines.ssvep import filterbank_picks
-from neurocompare.pipelines.transfer import (
+from neurocompare.pipelines.transfer.alignment import (
     DomainPipeline,
     EuclideanAlign,
     RiemannRecenter,
     TargetOnly,
 )
+from neurocompare.pipelines.transfer.finetune import FineTunedClassifier
+from neurocompare.pipelines.transfer.ptc import PairedTrialClassifier
 
 __all__ = ["TRANSFER_SPECS"]
 

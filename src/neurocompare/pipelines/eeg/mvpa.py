@@ -16,8 +16,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines._checks import as_epochs
-from neurocompare.pipelines.filters import BandPass, Decimate
+from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.eeg.filters import BandPass, Decimate
 from neurocompare.pipelines.spec import picked
 
 __all__ = ["MVPA_BAND", "Vectorize", "mvpa_lr"]

@@ -24,15 +24,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neurocompare._errors import check_option, input_error
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines._checks import as_epochs
-from neurocompare.pipelines.filters import bandpass_sos, check_sfreq, zero_phase
-from neurocompare.pipelines.riemann import covariance_pipeline
-from neurocompare.pipelines.spd import (
+from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.eeg.covariance import (
     COV_ESTIMATORS,
     CSPLogVariance,
     check_targets,
     shrunk_covariances,
 )
+from neurocompare.pipelines.eeg.filters import bandpass_sos, check_sfreq, zero_phase
+from neurocompare.pipelines.eeg.riemann import covariance_pipeline
 from neurocompare.pipelines.spec import picked
 
 __all__ = ["FBCSP_BANDS", "FilterBankCSP", "SelectKBestMI", "csp_lda", "fbcsp_lda"]
@@ -53,7 +53,7 @@ class FilterBankCSP(TransformerMixin, BaseEstimator):
     nfilter : int
         CSP filters kept per band.
     estimator : {"oas", "lwf", "scm"}
-        Covariance estimator (:func:`~neurocompare.pipelines.spd.shrunk_covariances`).
+        Covariance estimator (:func:`~neurocompare.pipelines.eeg.covariance.shrunk_covariances`).
     order : int
         Butterworth order of each (zero-phase) band-pass.
 

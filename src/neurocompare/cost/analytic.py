@@ -71,17 +71,17 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm._base import BaseSVC
 from sklearn.tree import BaseDecisionTree
 
-from neurocompare.pipelines._steps import PickChannels
-from neurocompare.pipelines.filters import BandPass, Decimate
-from neurocompare.pipelines.mvpa import Vectorize
-from neurocompare.pipelines.ptc import PairedTrialClassifier
-from neurocompare.pipelines.spatial import FilterBankCSP
-from neurocompare.pipelines.spd import FgMDMClassifier, ShrunkCovariances
-from neurocompare.pipelines.spectral import BandPower
-from neurocompare.pipelines.ssvep import CCAClassifier
-from neurocompare.pipelines.transfer import EuclideanAlign, RiemannRecenter, TargetOnly
-from neurocompare.pipelines.tuning import OptunaSearch
-from neurocompare.pipelines.wrappers import EncodedLabelClassifier
+from neurocompare.pipelines.common.steps import PickChannels
+from neurocompare.pipelines.common.tuning import OptunaSearch
+from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
+from neurocompare.pipelines.eeg.covariance import FgMDMClassifier, ShrunkCovariances
+from neurocompare.pipelines.eeg.csp import FilterBankCSP
+from neurocompare.pipelines.eeg.filters import BandPass, Decimate
+from neurocompare.pipelines.eeg.mvpa import Vectorize
+from neurocompare.pipelines.eeg.spectral import BandPower
+from neurocompare.pipelines.eeg.ssvep import CCAClassifier
+from neurocompare.pipelines.transfer.alignment import EuclideanAlign, RiemannRecenter, TargetOnly
+from neurocompare.pipelines.transfer.ptc import PairedTrialClassifier
 
 __all__ = ["ANALYTIC", "Count", "analytic_handler"]
 
@@ -129,7 +129,7 @@ def _n_features(X) -> int:
 
 def iir_zero_phase(sos: np.ndarray, n_chans: int, n_times: int) -> Count:
     """Forward-backward SOS filtering of a (C, T) trial, padded as
-    :func:`~neurocompare.pipelines.filters.zero_phase` pads."""
+    :func:`~neurocompare.pipelines.eeg.filters.zero_phase` pads."""
     sos = np.asarray(sos)
     sections = len(sos)
     zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))

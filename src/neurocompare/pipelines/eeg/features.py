@@ -1,6 +1,6 @@
 """Pure functions that turn epochs into features (no state, no estimators).
 
-Estimators in :mod:`neurocompare.pipelines.spectral` are thin wrappers around these.
+Estimators in :mod:`neurocompare.pipelines.eeg.spectral` are thin wrappers around these.
 """
 
 from __future__ import annotations
