@@ -8,9 +8,7 @@ import os
 import platform
 import shlex
 import sys
-import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,24 +86,16 @@ def write_report(name: str, title: str, body: str, started: datetime) -> Path:
     return path
 
 
-def run_config(config, *, record: bool = True) -> float:
-    """Plan and execute a :class:`~neurocompare.runner.RunConfig` as ``neurocompare run``
-    does (errors printed, provenance written to the manifest); return the wall seconds."""
-    from neurocompare.records.manifest import write_run
-    from neurocompare.runner import dataset_records, execute, plan
+def run_config(config) -> float:
+    """Run a :class:`~neurocompare.runner.RunConfig` as ``neurocompare run`` does (errors
+    printed, run record written to the manifest); return the wall seconds, which include
+    planning and the data checksums of the run record."""
+    from neurocompare.runner import run_comparison
 
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    start = time.perf_counter()
-    reports = execute(plan(config), jobs=config.jobs)
-    for report in reports:
-        for error in report.errors:
-            print(f"error: {report.label}: {error}", file=sys.stderr)
-    wall = time.perf_counter() - start
-    if record:
-        write_run(config.out, {"config": asdict(config) | {"out": str(config.out)},
-                               "started": started, "duration_s": wall,
-                               "datasets": dataset_records(config)})
-    return wall
+    outcome = run_comparison(config)
+    for error in outcome.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return outcome.duration_s
 
 
 def headline_text(table: pd.DataFrame, metric: str = "accuracy") -> str:

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neurocompare.explain.run import ImportanceStore, explain_results
 from neurocompare.explain.stability import biomarker_table, importance_matrix, rank_agreement
+from neurocompare.records.importance import ImportanceStore
 from neurocompare.records.manifest import machine_info, write_run
-from neurocompare.runner import RunConfig, dataset_records
+from neurocompare.runner import RunConfig, dataset_records, explain_results
 from neurocompare.stats.recovery import recovery_scores, recovery_summary
 
 COMMAND = "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/interpretability.py"

@@ -26,12 +26,7 @@ from neurocompare.explain.grouped import (
     grouped_importance,
 )
 from neurocompare.explain.model_specific import haufe_patterns
-from neurocompare.explain.run import (
-    ImportanceStore,
-    explain_and_store,
-    explain_fold,
-    explain_results,
-)
+from neurocompare.explain.run import explain_and_store, explain_fold
 from neurocompare.explain.sanity import randomization_check, reinitialized
 from neurocompare.explain.stability import (
     biomarker_table,
@@ -43,10 +38,12 @@ from neurocompare.explain.stability import (
 )
 from neurocompare.pipelines.registry import make_pipeline
 from neurocompare.protocols.registry import make_splitter
+from neurocompare.pipelines.seeding import seeded
+from neurocompare.records.importance import ImportanceStore
 from neurocompare.records.manifest import write_run
 from neurocompare.records.store import ResultStore
 from neurocompare.report.interpretability import interpretability_section
-from neurocompare.runner import RunConfig, dataset_records, execute, plan, seeded
+from neurocompare.runner import RunConfig, dataset_records, execute, explain_results, plan
 from neurocompare.stats.recovery import (
     best_rank,
     precision_at_k,
@@ -283,7 +280,7 @@ def test_explain_results_reproduces_stored_folds_and_models(tmp_path):
     write_run(tmp_path, {"config": asdict(config) | {"out": str(tmp_path)},
                          "datasets": dataset_records(config)})
     report = explain_results(tmp_path, methods=["permutation"], n_repeats=2)
-    assert report["computed"] == 10 and not report["errors"]
+    assert report["explained"] == 10 and report["computed"] == 0 and not report["errors"]
     assert ImportanceStore(tmp_path).folder == tmp_path / "importance"
     assert ResultStore(tmp_path).folder == tmp_path / "results"
     rows = ImportanceStore(tmp_path).table()
@@ -297,6 +294,19 @@ def test_explain_results_reproduces_stored_folds_and_models(tmp_path):
     figures = tmp_path / "report" / "figures"
     assert (figures / "simulated-mi_importance_topomaps.png").is_file()
     assert (figures / "simulated-mi_importance_topomaps.svg").is_file()
+
+
+def test_explain_results_of_a_tuned_run_join_its_stored_results(tmp_path):
+    """A tuned run is explained with its tuned pipelines: every importance joins a result."""
+    params = {"n_subjects": 1, "n_sessions": 1, "n_trials_per_class": 10}
+    config = RunConfig(datasets=[("simulated-mi", params)], pipelines=["bandpower-lda"],
+                       tune=2, out=tmp_path)
+    execute(plan(config))
+    write_run(tmp_path, {"config": asdict(config) | {"out": str(tmp_path)}})
+    report = explain_results(tmp_path, methods=["permutation"], n_repeats=2)
+    assert report["explained"] == 5 and report["computed"] == 0 and not report["errors"]
+    keys = set(ImportanceStore(tmp_path).table()["result_key"])
+    assert keys == set(ResultStore(tmp_path).table()["key"])
 
 
 def test_explain_and_store_skips_stored_key(tmp_path, strong):

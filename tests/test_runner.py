@@ -144,11 +144,10 @@ def test_cli_forks_its_workers_and_records_them(tmp_path):
 @pytest.mark.parametrize("protocol", ["within-session", "cross-subject"])
 def test_each_subject_is_read_once_per_run(tmp_path, monkeypatch, protocol):
     """The planner's first subject is reused by its unit (or by the whole-dataset load)."""
-    import neurocompare.runner as runner
+    from neurocompare.data import cache
     from neurocompare.data.base import Dataset
 
-    for cache in (runner._INFO_CACHE, runner._DATA_CACHE, runner._PRELOADED):
-        cache.clear()
+    cache.clear()
     reads: list = []
     original = Dataset.load_subject
     monkeypatch.setattr(Dataset, "load_subject",

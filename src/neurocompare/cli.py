@@ -9,10 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
 import tomllib
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,10 +25,9 @@ from neurocompare.config import DATA_ROOT_ENV
 from neurocompare.data.registry import DATASETS, parse_dataset_spec
 from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.protocols.registry import PROTOCOLS
-from neurocompare.records.manifest import machine_info, package_versions, write_run
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
-from neurocompare.runner import RunConfig, dataset_records, execute, plan
+from neurocompare.runner import RunConfig, RunOutcome, explain_results, plan, run_comparison
 from neurocompare.stats.summary import largest_budget, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -140,16 +136,8 @@ def run(
         values["datasets"] = [parse_dataset_spec(spec) for spec in dataset]
     if pipeline:
         values["pipelines"] = pipeline
-    if "pipelines" in values:
-        values["pipelines"] = _expand_pipelines(list(values["pipelines"]))
     if protocol_param:
-        params = {}
-        for item in protocol_param:
-            key, eq, value = item.partition("=")
-            if not eq:
-                raise input_error("--protocol-param", "key=value", item)
-            params[key] = literal(value)
-        values["protocol_params"] = params
+        values["protocol_params"] = _protocol_params(protocol_param)
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
                        ("scheduler", scheduler), ("start_method", start_method),
                        ("permutations", permutations),
@@ -157,17 +145,44 @@ def run(
                        ("probe_share", probe_share)):
         if value is not None:
             values[key] = value
+    if "pipelines" in values:
+        values["pipelines"] = _expand_pipelines(list(values["pipelines"]))
     if data_root is not None:
         os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
     cfg = RunConfig(**values)
-    start, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
+    outcome = _run_with_progress(cfg)
+    _print_summary(Path(cfg.out))
+    errors = outcome.errors
+    console.print(f"{outcome.total('computed')} results computed, "
+                  f"{outcome.total('skipped')} already stored, {len(errors)} failed, "
+                  f"in {outcome.duration_s:.1f} s")
+    for message in errors[:10]:
+        err_console.print(f"failed: {message}")
+    folder = ResultStore(cfg.out).folder
+    console.print(f"Results: {folder.resolve()} "
+                  f"(query with DuckDB: read_parquet('{folder}/*.parquet'))")
+    if report and outcome.total("computed") + outcome.total("skipped"):
+        console.print(f"Report: {build_report(cfg.out).resolve()}")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _protocol_params(items: list[str]) -> dict[str, Any]:
+    """``key=value`` strings -> splitter parameters (values are Python literals)."""
+    params = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise input_error("--protocol-param", "key=value", item)
+        params[key] = literal(value)
+    return params
+
+
+def _run_with_progress(cfg: RunConfig) -> RunOutcome:
+    """Plan and run ``cfg`` with one progress bar over its work units."""
     units = plan(cfg)
-    records = dataset_records(cfg)
     console.print(f"neurocompare {__version__}: {len(units)} work units, "
                   f"{len(cfg.pipelines)} pipelines, protocol {cfg.protocol}, seed {cfg.seed}")
-    errors: list[str] = []
-    workers: set[str] = set()
-    computed = skipped = 0
     # no auto-refresh: its thread would make forking workers unsafe (see _parallel)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=console, transient=False,
@@ -175,32 +190,10 @@ def run(
         task = progress.add_task("work units", total=len(units))
 
         def done(report) -> None:
-            nonlocal computed, skipped
-            computed += report.computed
-            skipped += report.skipped
-            errors.extend(report.errors)
-            workers.add(report.worker)
             progress.update(task, advance=1, description=report.label)
             progress.refresh()
 
-        execute(units, jobs=cfg.jobs, scheduler=cfg.scheduler, on_done=done,
-                start_method=cfg.start_method)
-    write_run(cfg.out, {"config": asdict(cfg) | {"out": str(cfg.out)}, "started": started,
-                        "duration_s": time.perf_counter() - start, "computed": computed,
-                        "skipped": skipped, "failed": len(errors), "datasets": records,
-                        "workers": sorted(workers),
-                        "machine": machine_info(), "versions": package_versions()})
-    _print_summary(Path(cfg.out))
-    console.print(f"{computed} results computed, {skipped} already stored, "
-                  f"{len(errors)} failed, in {time.perf_counter() - start:.1f} s")
-    for message in errors[:10]:
-        err_console.print(f"failed: {message}")
-    console.print(f"Results: {ResultStore(cfg.out).folder.resolve()} "
-                  f"(query with DuckDB: read_parquet('{ResultStore(cfg.out).folder}/*.parquet'))")
-    if report and computed + skipped:
-        console.print(f"Report: {build_report(cfg.out).resolve()}")
-    if errors:
-        raise typer.Exit(1)
+        return run_comparison(cfg, units, on_done=done)
 
 
 @app.command("report")
@@ -223,8 +216,6 @@ def explain_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
 ) -> None:
     """Re-fit the stored run's folds and write importance tables, maps and the report."""
-    from neurocompare.explain.run import explain_results
-
     if not ResultStore(results).keys():
         raise input_error("RESULTS", "the output folder of a run (with results)", str(results))
     summary_ = explain_results(results, tuple(method or ("permutation",)), pipeline,

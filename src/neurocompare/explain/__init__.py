@@ -8,27 +8,15 @@ Sits beside :mod:`neurocompare.protocols`: it takes fitted pipelines and a test 
   Captum integrated gradients and gradient x input for deep networks;
 * :mod:`.sanity` -- the model-randomisation check (Adebayo et al. 2018);
 * :mod:`.stability` -- ranking agreement across folds/subjects and the biomarker table;
-* :mod:`.run` -- tidy importance rows per fold, the ``<out>/importance`` store, the runner
-  hook and re-explanation of a stored run.
+* :mod:`.run` -- tidy importance rows per fitted fold and their storage under
+  ``<out>/importance`` (the runner calls it; :func:`neurocompare.runner.explain_results`
+  explains a stored run afterwards through the same runner).
 
 Ground-truth recovery scores live in :mod:`neurocompare.stats.recovery`, the report section
 in :mod:`neurocompare.report.interpretability`. shap and captum are imported lazily.
 """
 
 from neurocompare.explain.grouped import grouped_importance
-from neurocompare.explain.run import (
-    METHODS,
-    ImportanceStore,
-    explain_and_store,
-    explain_fold,
-    explain_results,
-)
+from neurocompare.explain.run import METHODS, explain_and_store, explain_fold
 
-__all__ = [
-    "METHODS",
-    "ImportanceStore",
-    "explain_and_store",
-    "explain_fold",
-    "explain_results",
-    "grouped_importance",
-]
+__all__ = ["METHODS", "explain_and_store", "explain_fold", "grouped_importance"]

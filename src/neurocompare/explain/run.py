@@ -1,11 +1,11 @@
 """Explain fitted pipelines on their test folds and store tidy importance rows.
 
 :func:`explain_fold` runs the requested methods that apply to a fitted pipeline and returns
-one row per (method, group type, group); :class:`ImportanceStore` keeps them as Parquet files
-under ``<out>/importance`` (same layout and atomic writes as the results store);
-:func:`explain_and_store` is the hook the runner calls after a fold is evaluated, and
-:func:`explain_results` re-creates the folds and models of a stored run (same splitter, same
-registry pipelines, same seeding as :mod:`neurocompare.runner`) to explain it afterwards.
+one row per (method, group type, group); :func:`explain_and_store` writes them to the
+:class:`~neurocompare.records.importance.ImportanceStore` (``<out>/importance``) under
+:func:`importance_key`. The runner calls it for every fitted (pipeline, fold) of a run that
+asks for explanations, including runs re-opened to be explained afterwards
+(:func:`neurocompare.runner.explain_results`), so importances always join a stored result.
 
 Methods (``METHODS``) and what they apply to:
 
@@ -28,14 +28,11 @@ Methods that do not apply to a pipeline are skipped silently (logged at debug le
 from __future__ import annotations
 
 import logging
-import os
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 
 from neurocompare._errors import input_error
@@ -52,21 +49,19 @@ from neurocompare.explain.model_specific import (
 )
 from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.protocols.splitters import Fold
-from neurocompare.records.keys import canonical_params, params_key, unit_key
-from neurocompare.records.store import ResultStore
+from neurocompare.records.importance import ImportanceStore
+from neurocompare.records.keys import canonical_params, unit_key
 
 __all__ = [
     "DEFAULT_METHODS",
     "DEFAULT_OPTIONS",
     "METHODS",
     "OPTIONS",
-    "ImportanceStore",
     "applicable_methods",
+    "check_methods",
     "explain_and_store",
     "explain_fold",
-    "explain_results",
     "importance_key",
-    "importance_table",
 ]
 
 logger = logging.getLogger(__name__)
@@ -81,26 +76,14 @@ DEFAULT_OPTIONS: dict[str, Any] = {"n_repeats": 10, "scoring": "balanced_accurac
 OPTIONS = tuple(DEFAULT_OPTIONS)
 
 
-def _check(methods: Sequence[str], options: Mapping[str, Any]) -> None:
+def check_methods(methods: Sequence[str], options: Mapping[str, Any]) -> None:
+    """Check explanation method names and options (the error lists the valid ones)."""
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise input_error("methods", f"some of {list(METHODS)}", unknown)
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise input_error("explain options", f"some of {list(OPTIONS)}", unknown)
-
-
-class ImportanceStore(ResultStore):
-    """Importance rows under ``<root>/importance`` (a :class:`ResultStore` in another folder).
-
-    Query with DuckDB: ``read_parquet('<out>/importance/*.parquet', union_by_name=true)``; in
-    :meth:`query` the view is still called ``results``.
-    """
-
-    @property
-    def folder(self) -> Path:
-        """Folder holding the importance Parquet files."""
-        return self.root / "importance"
 
 
 def applicable_methods(estimator: BaseEstimator) -> list[str]:
@@ -192,7 +175,7 @@ def explain_fold(name: str, fitted_estimator: BaseEstimator, data: NeuralData, f
         group_type, group, importance, importance_sd, baseline, n_repeats, seed. Empty for
         data that are not epochs (other kinds have no channels, bands or time).
     """
-    _check(methods, options)
+    check_methods(methods, options)
     if data.info.kind != "epochs":
         logger.debug("%s: %s data is not explained (epochs only)", name, data.info.kind)
         return []
@@ -245,148 +228,3 @@ def explain_and_store(out: str | Path, name: str, estimator: BaseEstimator, data
         return 0
     store.write(ikey, [{**row, "result_key": key, "key": ikey} for row in rows])
     return len(rows)
-
-
-def _configs(out: str | Path) -> list[dict[str, Any]]:
-    from neurocompare.records.manifest import read_runs
-
-    seen, configs = set(), []
-    for run in read_runs(out):
-        config = run.get("config") or {}
-        ident = repr({k: config.get(k) for k in ("datasets", "pipelines", "protocol",
-                                                 "protocol_params", "seed", "jobs")})
-        if config and ident not in seen:
-            seen.add(ident)
-            configs.append(config)
-    if not configs:
-        raise input_error("RESULTS", "an output folder with runs.jsonl (a finished run)",
-                          str(out))
-    return configs
-
-
-def explain_results(out: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
-                    pipelines: Sequence[str] | None = None, *,
-                    subjects: Sequence[Any] | None = None, jobs: int = 1, **options: Any
-                    ) -> dict[str, Any]:
-    """Re-fit every (pipeline, fold) of the runs stored in ``out`` and store importances.
-
-    Folds, models and seeds are those of the run: the splitter from ``make_splitter(protocol,
-    seed, **protocol_params)``, pipelines from ``make_pipeline`` seeded by the runner's
-    ``seeded``. Already-stored importances are skipped, so an
-    interrupted call resumes.
-
-    Parameters
-    ----------
-    out : str or Path
-        Output folder of ``neurocompare run`` (reads ``<out>/runs.jsonl``).
-    methods : sequence of str
-        See :func:`explain_fold`.
-    pipelines : sequence of str, optional
-        Only these pipeline labels (or registry names) of the run.
-    subjects : sequence, optional
-        Only these subjects (within-subject protocols).
-    jobs : int
-        Local worker processes, one (dataset, subject) unit at a time each.
-    **options
-        Passed to :func:`explain_fold`.
-
-    Returns
-    -------
-    dict
-        ``computed`` and ``skipped`` (pipeline, fold) counts, and ``errors`` messages.
-    """
-    from neurocompare.data.registry import make_dataset
-    from neurocompare.pipelines.registry import get_spec
-    from neurocompare.protocols.registry import make_splitter
-
-    if not isinstance(jobs, int) or jobs < 1:
-        raise input_error("jobs", "a positive integer", jobs)
-    _check(methods, options)
-    wanted = None if subjects is None else {str(s) for s in subjects}
-    units = []
-    for config in _configs(out):
-        seed = int(config.get("seed", 42))
-        run = {"seed": seed, "protocol": config.get("protocol", "within-session"),
-               "protocol_params": dict(config.get("protocol_params") or {}),
-               "n_threads": max(1, (os.cpu_count() or 1) // int(config.get("jobs", 1))),
-               "names": [p for p in config.get("pipelines", []) if pipelines is None
-                         or p in pipelines or get_spec(p).name in pipelines]}
-        scope = make_splitter(run["protocol"], seed, **run["protocol_params"]).scope
-        for ds_name, ds_params in config.get("datasets", []):
-            if scope != "subject":
-                units.append((run, ds_name, dict(ds_params), None))
-                continue
-            units += [(run, ds_name, dict(ds_params), s)
-                      for s in make_dataset(ds_name, **dict(ds_params)).subjects()
-                      if wanted is None or str(s) in wanted]
-    if jobs == 1 or len(units) <= 1:
-        reports = [_explain_unit(out, *unit, methods, options) for unit in units]
-    else:
-        from joblib import Parallel, delayed
-
-        reports = Parallel(n_jobs=jobs, backend="loky")(
-            delayed(_explain_unit)(out, *unit, methods, options) for unit in units)
-    return {"computed": sum(r["computed"] for r in reports),
-            "skipped": sum(r["skipped"] for r in reports),
-            "errors": [e for r in reports for e in r["errors"]]}
-
-
-def _explain_unit(out: str | Path, run: Mapping[str, Any], ds_name: str,
-                  ds_params: Mapping[str, Any], subject: Any, methods: Sequence[str],
-                  options: Mapping[str, Any]) -> dict[str, Any]:
-    """Explain every fold of one subject (or of the whole dataset) of a stored run."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    from neurocompare.data.registry import make_dataset
-    from neurocompare.protocols.registry import make_splitter
-    from neurocompare.runner import load_all
-
-    report: dict[str, Any] = {"computed": 0, "skipped": 0, "errors": []}
-    dataset = make_dataset(ds_name, **dict(ds_params))
-    splitter = make_splitter(run["protocol"], run["seed"], **run["protocol_params"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(run["n_threads"])  # as the runner's worker does
-    try:
-        with threadpool_limits(limits=run["n_threads"]):
-            data = load_all(dataset) if subject is None else dataset.load_subject(subject)
-            for fold in splitter.folds(data.metadata, data.y):
-                _explain_fold_of_run(out, dataset, data, fold, run, methods, options, report)
-    finally:
-        torch.set_num_threads(threads)
-    return report
-
-
-def _explain_fold_of_run(out: str | Path, dataset, data: NeuralData, fold: Fold,
-                         run: Mapping[str, Any], methods: Sequence[str],
-                         options: Mapping[str, Any], report: dict[str, Any]) -> None:
-    """Fit and explain every pipeline of a stored run on one fold (runner seeding)."""
-    from neurocompare.pipelines.registry import get_spec, make_pipeline
-    from neurocompare.runner import seeded
-
-    store = ImportanceStore(out)
-    for name in run["names"]:
-        if get_spec(name).applicable(data.info):
-            continue
-        estimator = seeded(make_pipeline(name, data.info), run["seed"])
-        key = unit_key(dataset=dataset.fingerprint(), protocol=run["protocol"],
-                       protocol_params=run["protocol_params"], fold=fold.id, pipeline=name,
-                       pipeline_key=params_key(estimator), seed=run["seed"], permutation=0)
-        if store.has(importance_key(key, methods, options)):
-            report["skipped"] += 1
-            continue
-        try:
-            estimator.fit(data.X[fold.train], data.y[fold.train])
-            explain_and_store(out, name, estimator, data, fold, methods, run["seed"], key,
-                              dataset=dataset.name, **options)
-        except Exception as exc:  # keep going, as the runner does
-            logger.debug(traceback.format_exc())
-            report["errors"].append(f"{name} on {fold.id}: {type(exc).__name__}: {exc}")
-            continue
-        report["computed"] += 1
-        logger.info("explained %s on %s", name, fold.id)
-
-
-def importance_table(out: str | Path) -> pd.DataFrame:
-    """Every stored importance row of an output folder."""
-    return ImportanceStore(out).table()

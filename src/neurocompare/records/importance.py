@@ -1,0 +1,24 @@
+"""The importance store: tidy importance rows of explained folds under ``<out>/importance``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neurocompare.records.store import ResultStore
+
+__all__ = ["ImportanceStore"]
+
+
+class ImportanceStore(ResultStore):
+    """Importance rows under ``<root>/importance`` (a :class:`ResultStore` in another folder).
+
+    Each stored set of rows is keyed by the result it explains, the methods and their options
+    (:func:`neurocompare.explain.run.importance_key`). Query with DuckDB:
+    ``read_parquet('<out>/importance/*.parquet', union_by_name=true)``; in :meth:`query` the
+    view is still called ``results``.
+    """
+
+    @property
+    def folder(self) -> Path:
+        """Folder holding the importance Parquet files."""
+        return self.root / "importance"

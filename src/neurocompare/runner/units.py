@@ -1,0 +1,182 @@
+"""One work unit: a dataset subject (or one cross-subject fold) with every pipeline of a run.
+
+:func:`run_unit` loads the unit's data, iterates its folds, evaluates each pipeline not yet
+stored (sharing fitted feature prefixes within the fold), writes each result as soon as it is
+done and, when the run asks for explanations, explains each fitted (pipeline, fold) and stores
+its importances under a key that joins its result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.pipeline import Pipeline
+
+from neurocompare.data import cache
+from neurocompare.data.base import Dataset
+from neurocompare.data.containers import NeuralData
+from neurocompare.data.registry import make_dataset
+from neurocompare.evaluation.fold import FoldCache, ProbeBudget, evaluate_fold, prefix_keys
+from neurocompare.explain.run import explain_and_store, importance_key
+from neurocompare.pipelines.common.tuning import OptunaSearch, search_space_for
+from neurocompare.pipelines.registry import get_spec, make_pipeline
+from neurocompare.pipelines.seeding import seeded
+from neurocompare.protocols.registry import make_splitter
+from neurocompare.records.importance import ImportanceStore
+from neurocompare.records.keys import params_key, unit_key
+from neurocompare.records.rows import result_row
+from neurocompare.records.store import ResultBuffer, ResultStore
+from neurocompare.runner.config import RunConfig
+
+__all__ = ["UnitReport", "WorkUnit", "permuted", "run_unit"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """One dataset subject (or one cross-subject fold) with all pipelines of the run.
+
+    ``config`` is the run's whole configuration; ``out`` is its output folder resolved on the
+    planning machine, so workers elsewhere write to the same place.
+    """
+
+    dataset: str
+    dataset_params: tuple[tuple[str, Any], ...]
+    subject: Any
+    fold_index: int | None
+    config: RunConfig
+    out: str
+    n_threads: int
+
+    @property
+    def label(self) -> str:
+        """Short description for progress messages."""
+        where = f"subject {self.subject}" if self.fold_index is None else f"fold {self.fold_index}"
+        return f"{self.dataset} {where}"
+
+
+@dataclass
+class UnitReport:
+    """What a unit did: results computed, (pipeline, fold) pairs explained, skipped (nothing
+    left to do) and failed, and the process that ran it (``MainProcess``,
+    ``ForkPoolWorker-N``, ``LokyProcess-N``, ...)."""
+
+    label: str
+    computed: int = 0
+    explained: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    worker: str = field(default_factory=lambda: multiprocessing.current_process().name)
+
+
+def permuted(data: NeuralData, permutation: int, seed: int) -> NeuralData:
+    """``data`` with labels shuffled within each (subject, session); 0 returns ``data``."""
+    if permutation == 0:
+        return data
+    rng = np.random.default_rng([seed, permutation])
+    y = data.y.copy()
+    for rows in data.metadata.groupby(["subject", "session"], sort=False).indices.values():
+        y[rows] = y[rng.permutation(rows)]
+    return NeuralData(data.X, y, data.metadata, data.info)
+
+
+def _build(name: str, info: Any, config: RunConfig) -> BaseEstimator:
+    """The pipeline ``name``, wrapped in a nested Optuna search when the run tunes."""
+    estimator = make_pipeline(name, info)
+    if not config.tune:
+        return estimator
+    return OptunaSearch(estimator, search_space_for(name), n_trials=config.tune,
+                        cpu_budget_s=config.tune_cpu_s, random_state=config.seed)
+
+
+def _explain(unit: WorkUnit, report: UnitReport, dataset: Dataset, name: str,
+             estimator: BaseEstimator, data: NeuralData, fold: Any, key: str) -> None:
+    """Store importances of a fitted pipeline (a failure is reported, not raised)."""
+    config = unit.config
+    try:
+        explain_and_store(unit.out, name, estimator, data, fold, config.explain, config.seed,
+                          key, dataset=dataset.name, **config.explain_options)
+    except Exception as exc:  # the result itself is stored; importances can be redone
+        logger.debug(traceback.format_exc())
+        report.errors.append(f"explain {name} on {fold.id}: {type(exc).__name__}: {exc}")
+        return
+    report.explained += 1
+
+
+def run_unit(unit: WorkUnit) -> UnitReport:
+    """Evaluate (and explain, if asked) every pipeline on every fold of ``unit`` not yet done.
+
+    Results are stored as they finish (millisecond ones gathered for up to
+    :data:`~neurocompare.records.store.FLUSH_S` seconds), so an interruption loses at most
+    the fit in progress and those seconds. A stored result whose importances are asked for
+    and missing is fitted again, on the same fold with the same seed, to be explained; its
+    stored row is kept. A failing pipeline is reported and does not stop the others.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    config = unit.config
+    report = UnitReport(unit.label)
+    store = ResultStore(unit.out)
+    done = store.keys()  # units never share keys: read once
+    explained = ImportanceStore(unit.out).keys() if config.explain else set()
+    dataset = make_dataset(unit.dataset, **dict(unit.dataset_params))
+    fingerprint = dataset.fingerprint()
+    torch.set_num_threads(unit.n_threads)
+    with threadpool_limits(limits=unit.n_threads), ResultBuffer(store) as buffer:
+        data = cache.load_unit(dataset, unit.subject if unit.fold_index is None else None)
+        splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
+        folds = list(splitter.folds(data.metadata, data.y))
+        if unit.fold_index is not None:
+            folds = [folds[unit.fold_index]]
+        # built, seeded and hashed once per unit; each fold fits a fresh clone
+        templates = {name: seeded(_build(name, data.info, config), config.seed)
+                     for name in config.pipelines if not get_spec(name).applicable(data.info)}
+        template_keys = {name: params_key(est) for name, est in templates.items()}
+        step_keys = {name: prefix_keys(est) for name, est in templates.items()
+                     if isinstance(est, Pipeline)}
+        # explain_fold explains epochs only: other kinds would be refitted for nothing
+        explains = bool(config.explain) and data.info.kind == "epochs"
+        probes = ProbeBudget(config.probe_share)
+        for permutation, fold in itertools.product(range(config.permutations + 1), folds):
+            fold_data = permuted(data, permutation, config.seed)
+            fold_cache = FoldCache()
+            for name, template in templates.items():
+                key = unit_key(dataset=fingerprint, protocol=config.protocol,
+                               protocol_params=dict(config.protocol_params), fold=fold.id,
+                               pipeline=name, pipeline_key=template_keys[name],
+                               seed=config.seed, permutation=permutation)
+                explain = explains and permutation == 0 and importance_key(
+                    key, config.explain, config.explain_options) not in explained
+                if key in done and not explain:
+                    report.skipped += 1
+                    continue
+                estimator = clone(template)
+                try:
+                    result = evaluate_fold({name: estimator}, fold_data, fold, fold_cache,
+                                           probes=probes, step_keys=step_keys)[name]
+                except Exception as exc:  # keep going: other pipelines' results still count
+                    logger.debug(traceback.format_exc())
+                    report.errors.append(f"{name} on {fold.id}: {type(exc).__name__}: {exc}")
+                    continue
+                if key not in done:
+                    buffer.add(result_row(
+                        dataset=dataset.name, dataset_key=fingerprint, pipeline=name,
+                        family=get_spec(name).family, estimator=estimator, result=result,
+                        key=key, protocol=config.protocol,
+                        protocol_params=dict(config.protocol_params), seed=config.seed,
+                        permutation=permutation, n_classes=data.info.n_classes,
+                        tune=config.tune))
+                    report.computed += 1
+                if explain:
+                    _explain(unit, report, dataset, name, result["estimator"], fold_data, fold,
+                             key)
+    return report
