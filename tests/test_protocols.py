@@ -83,3 +83,5 @@ def test_clear_errors():
         list(make_splitter("within-session").folds(meta.drop(columns="session"), y))
     with pytest.raises(InputError, match="two subjects"):
         list(make_splitter("cross-subject").folds(meta[meta.subject == 1], y[:12]))
+    with pytest.raises(InputError, match="at least n_splits=7 trials"):
+        list(make_splitter("blocked", n_splits=7).folds(meta, y))

@@ -122,19 +122,6 @@ class Dataset(ABC):
         """Load and concatenate several subjects (all by default)."""
         return concat_data(list(self.iter_subjects(subjects)))
 
-    def describe(self) -> dict[str, Any]:
-        """Return a JSON-serialisable summary: name, kind, parameters and subjects."""
-        subjects = self.subjects()
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "description": self.description,
-            "params": {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
-                       for k, v in self.get_params().items()},
-            "n_subjects": len(subjects),
-            "subjects": [str(s) for s in subjects],
-        }
-
 
 def labels_to_codes(labels: Sequence[Any], class_names: Sequence[str], source: str) -> np.ndarray:
     """Map label names to integer codes in the order of ``class_names``.

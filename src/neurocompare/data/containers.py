@@ -20,7 +20,7 @@ Structure is validated once, here, by :func:`validate_data`; loaders call it thr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -128,10 +128,6 @@ class NeuralData:
             metadata=self.metadata.iloc[index].reset_index(drop=True),
             info=self.info,
         )
-
-    def with_info(self, **changes: Any) -> NeuralData:
-        """Return a copy sharing the arrays with some :class:`SignalInfo` fields changed."""
-        return NeuralData(self.X, self.y, self.metadata, replace(self.info, **changes))
 
 
 def _object_array(items: Sequence[Any]) -> np.ndarray:

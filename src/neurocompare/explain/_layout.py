@@ -30,7 +30,6 @@ from neurocompare.pipelines.eeg.features import CANONICAL_BANDS
 
 __all__ = [
     "band_groups",
-    "base_channel_names",
     "channel_groups",
     "final_estimator",
     "picked_channel_names",
@@ -40,12 +39,6 @@ __all__ = [
     "transform_prefix",
     "truth_band_names",
 ]
-
-
-def base_channel_names(info: SignalInfo) -> list[str]:
-    """Electrode names without filter-bank suffixes, one per electrode, in channel order."""
-    base = info.extra.get("base_ch_names")
-    return list(base) if base else list(info.ch_names)
 
 
 def channel_groups(info: SignalInfo) -> dict[str, np.ndarray]:

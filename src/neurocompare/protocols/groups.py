@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
 
 from neurocompare._errors import input_error
 from neurocompare.protocols.splitters import Fold, Splitter
@@ -122,8 +122,9 @@ class LeaveSiteOut(_OverSubjects):
         unique = pd.unique(sites)
         if len(unique) < 2:
             raise input_error(self.site, "at least two sites", unique.tolist())
-        for site in sorted(unique):
-            test = np.flatnonzero(sites == site)
+        # LeaveOneGroupOut holds the sites out in sorted order, as the folds always were.
+        for train, test in LeaveOneGroupOut().split(sites, groups=sites):
             if len(test) < self.min_test:
                 continue
-            yield f"{self.site}={site}", np.flatnonzero(sites != site), test, {"site": site}
+            site = sites[test[0]]
+            yield f"{self.site}={site}", train, test, {"site": site}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
 
 from neurocompare._errors import input_error
 
@@ -166,6 +166,9 @@ class WithinSession(Splitter):
                 raise input_error(f"subject {subject} session {session}",
                                   f"at least n_splits={self.n_splits} trials per class",
                                   f"class counts {counts.tolist()}")
+            # Not RepeatedStratifiedKFold: it draws every repeat's shuffle from one
+            # RandomState(random_state) instead of seeding repeat r with random_state + r
+            # (other folds, hence other result keys), and it refuses shuffle=False.
             for repeat in range(self.n_repeats):
                 seed = None if not self.shuffle else self.random_state + repeat
                 cv = StratifiedKFold(self.n_splits, shuffle=self.shuffle, random_state=seed)
@@ -195,11 +198,15 @@ class BlockedKFold(Splitter):
         if not isinstance(self.n_splits, int) or self.n_splits < 2:
             raise input_error("n_splits", "an integer >= 2", self.n_splits)
         for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            # KFold's blocks are np.array_split's; fewer rows than blocks would leave a block
+            # with no test trial, which KFold refuses with a less helpful message.
+            if len(rows) < self.n_splits:
+                raise input_error(f"subject {subject} session {session}",
+                                  f"at least n_splits={self.n_splits} trials", len(rows))
             if "onset" in metadata.columns:
                 rows = rows[np.argsort(metadata.loc[rows, "onset"].to_numpy(), kind="stable")]
-            for k, test in enumerate(np.array_split(rows, self.n_splits)):
-                yield (f"subject={subject}/session={session}/block={k}",
-                       np.setdiff1d(rows, test), test)
+            for k, (train, test) in enumerate(KFold(self.n_splits).split(rows)):
+                yield f"subject={subject}/session={session}/block={k}", rows[train], rows[test]
 
 
 class Chronological(Splitter):
@@ -221,6 +228,10 @@ class Chronological(Splitter):
         for (subject, session), rows in _groups(metadata, ["subject", "session"]):
             if "onset" in metadata.columns:
                 rows = rows[np.argsort(metadata.loc[rows, "onset"].to_numpy(), kind="stable")]
+            # Not TimeSeriesSplit: it gives every test block n // (n_splits + 1) rows and
+            # the remainder to the first training block, whereas these blocks spread the
+            # remainder over the earliest blocks (other folds unless the remainder is 0 or
+            # 1); it also refuses n_splits=1.
             blocks = np.array_split(rows, self.n_splits + 1)
             for k in range(1, len(blocks)):
                 yield (f"subject={subject}/session={session}/step={k}",
@@ -235,9 +246,8 @@ class CrossSession(Splitter):
             sessions = metadata.loc[rows, "session"].astype(str).to_numpy()
             if len(np.unique(sessions)) < 2:
                 continue
-            for session in np.unique(sessions):
-                yield (f"subject={subject}/session={session}", rows[sessions != session],
-                       rows[sessions == session])
+            for train, test in LeaveOneGroupOut().split(rows, groups=sessions):
+                yield f"subject={subject}/session={sessions[test[0]]}", rows[train], rows[test]
 
 
 class CrossSubject(Splitter):
@@ -251,9 +261,11 @@ class CrossSubject(Splitter):
         if len(np.unique(subjects)) < 2:
             raise input_error("dataset", "at least two subjects for a cross-subject protocol",
                               f"{len(np.unique(subjects))} subject")
-        for subject in pd.unique(subjects):
-            yield (f"subject={subject}", np.flatnonzero(subjects != subject),
-                   np.flatnonzero(subjects == subject))
+        # LeaveOneGroupOut holds groups out in sorted order; factorised codes number the
+        # subjects by first appearance, the order the folds have always had.
+        codes = pd.factorize(subjects)[0]
+        for train, test in LeaveOneGroupOut().split(subjects, groups=codes):
+            yield f"subject={subjects[test[0]]}", train, test
 
 
 class GroupedSubjectKFold(Splitter):

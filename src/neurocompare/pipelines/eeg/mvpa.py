@@ -9,14 +9,12 @@ are largely invisible to it, which is the point of having it in the comparison.
 
 from __future__ import annotations
 
-from sklearn.base import BaseEstimator, TransformerMixin
+from mne.decoding import Vectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted
 
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines.common.checks import as_epochs
 from neurocompare.pipelines.eeg.filters import BandPass, Decimate
 from neurocompare.pipelines.spec import picked
 
@@ -26,25 +24,20 @@ __all__ = ["MVPA_BAND", "Vectorize", "mvpa_lr"]
 MVPA_BAND = (1.0, 30.0)
 
 
-class Vectorize(TransformerMixin, BaseEstimator):
-    """Flatten (n_trials, n_channels, n_times) epochs to (n_trials, n_channels * n_times).
+class Vectorize(Vectorizer):
+    """Flatten (n_trials, n_channels, n_times) epochs to (n_trials, n_channels * n_times),
+    channel-major.
+
+    MNE's :class:`mne.decoding.Vectorizer` under the name (and hence the class path) that
+    the stored result keys of ``mvpa-lr`` have always used.
 
     Attributes
     ----------
     n_features_in_ : int
         Channels seen in ``fit`` (samples for 2-D input).
+    features_shape_ : tuple of int
+        Shape of one trial seen in ``fit``, ``(n_channels, n_times)``.
     """
-
-    def fit(self, X, y=None):
-        """Record the input shape."""
-        as_epochs(self, X, reset=True)
-        return self
-
-    def transform(self, X):
-        """Return the flattened epochs, channel-major."""
-        check_is_fitted(self)
-        X = as_epochs(self, X, reset=False)
-        return X.reshape(len(X), -1)
 
 
 def mvpa_lr(info: SignalInfo) -> Pipeline:
