@@ -3,14 +3,27 @@
 import numpy as np
 
 from neurocompare.data.simulated import SimulatedMotorImagery
-from neurocompare.pipelines.common.tuning import OptunaSearch, search_space_for
-from neurocompare.pipelines.registry import make_pipeline
+from neurocompare.pipelines.common.tuning import C_SPACE, DEEP_SPACE, OptunaSearch
+from neurocompare.pipelines.registry import PIPELINES, make_pipeline, search_space_for
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig, execute, plan
 
 
 def _data():
     return SimulatedMotorImagery(n_subjects=1, n_trials_per_class=20).load_subject(1)
+
+
+def test_search_spaces_are_declared_by_the_pipelines():
+    assert search_space_for("ts-lr") == C_SPACE == {"C": ("log", 1e-3, 1e2)}
+    assert search_space_for("shallow-convnet:net__max_epochs=3") == DEEP_SPACE
+    assert search_space_for("mdm") == {} and search_space_for("no-such-pipeline") == {}
+    space = search_space_for("bandpower-rf")
+    space["extra"] = [1]  # a copy: the registered space stays as declared
+    assert PIPELINES["bandpower-rf"].search_space == {"n_estimators": ("int", 50, 400),
+                                                      "max_depth": ("int", 2, 16)}
+    tuned = {name for name, spec in PIPELINES.items() if spec.search_space}
+    assert {"bandpower-lda", "csp-lda", "ts-lr-ea", "eegnet", "bilstm"} <= tuned
+    assert not tuned & {"mdm", "ssvep-cca", "snn-conv", "shallow-convnet-ft"}
 
 
 def test_study_is_reproducible_with_a_seed():

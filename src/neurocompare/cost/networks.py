@@ -40,13 +40,14 @@ import math
 import sys
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from neurocompare.cost.macs import recurrent_macs
 
-__all__ = ["activation_layers", "connection_layers", "module_ledger"]
+__all__ = ["activation_layers", "connection_layers", "module_ledger", "network_ledger"]
 
 _STATELESS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _CONNECTIONS = (*_STATELESS, nn.RNNBase, nn.RNNCellBase)
@@ -254,3 +255,32 @@ def module_ledger(module: nn.Module, inputs: torch.Tensor) -> dict[str, Any]:
         "zero_activations": acts["zero"], "n_activations": acts["total"],
         "n_samples": n,
     }
+
+
+def network_ledger(step: Any, X) -> dict[str, Any]:
+    """:func:`module_ledger` of a fitted network step on a few of its input trials.
+
+    Parameters
+    ----------
+    step : estimator
+        A fitted step holding its torch network in ``module_``; its ``mean_`` and ``scale_``
+        (when present) standardise the input as its ``predict`` does.
+    X : array-like, shape (n_trials, n_channels, n_times) or (n_trials, n_times)
+        The step's input (a single channel when 2-D).
+
+    Returns
+    -------
+    dict
+        :func:`module_ledger`'s result for the standardised trials.
+    """
+    module: nn.Module = step.module_
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 2:
+        X = X[:, None, :]
+    mean, scale = getattr(step, "mean_", None), getattr(step, "scale_", None)
+    if mean is not None and scale is not None:
+        X = (X - mean) / scale
+    parameter = next(module.parameters(), None)
+    dtype = parameter.dtype if parameter is not None else torch.float32
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    return module_ledger(module, torch.as_tensor(X, dtype=dtype, device=device))

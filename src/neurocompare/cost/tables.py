@@ -1,7 +1,7 @@
 """Operation counts of the connectome and clinical-table steps (leading-order formulas).
 
-Registered into :data:`~neurocompare.cost.analytic.ANALYTIC` by
-:mod:`neurocompare.cost.ledger`. Per trial (one subject), for ``T`` time points and
+Registered on :func:`~neurocompare.cost.analytic.count_step` when this module is imported
+(:mod:`neurocompare.cost.ledger` imports it). Per trial (one subject), for ``T`` time points and
 ``R`` ROIs, counting multiply-accumulates as MACs and comparisons/additions as ACs, the same
 conventions as the EEG steps:
 
@@ -24,14 +24,11 @@ Persistent homology (Vietoris-Rips) has no MAC/AC form; its counts stay unknown 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from lightgbm import LGBMClassifier
 from sklearn.impute import SimpleImputer
 
-from neurocompare.cost.analytic import Count, Recurse
-from neurocompare.cost.analytic import _zero as _no_arithmetic
+from neurocompare.cost.analytic import Count, Recurse, count_step, no_arithmetic
 from neurocompare.pipelines.connectome.transformers import (
     Connectivity,
     FixedLength,
@@ -39,9 +36,12 @@ from neurocompare.pipelines.connectome.transformers import (
 )
 from neurocompare.pipelines.sites.combat import SiteHarmonizer
 
-__all__ = ["TABLE_STEPS"]
+__all__: list[str] = []  # formulas only, reached through count_step
+
+count_step.register(FixedLength, no_arithmetic)
 
 
+@count_step.register(SimpleImputer)
 def _imputer(step: SimpleImputer, X, recurse: Recurse) -> Count:
     n = len(step.statistics_)
     return Count(acs=n, params=n)
@@ -55,6 +55,7 @@ def _series_shape(X) -> tuple[float, int]:
     return float(np.mean(lengths)), int(np.shape(X[0])[1])
 
 
+@count_step.register(Connectivity)
 def _connectivity(step: Connectivity, X, recurse: Recurse) -> Count:
     T, R = _series_shape(X)
     macs = T * R * (R + 1) / 2 + R * R
@@ -67,16 +68,19 @@ def _connectivity(step: Connectivity, X, recurse: Recurse) -> Count:
     return Count(macs=macs, acs=R * R, params=params)
 
 
+@count_step.register(GraphMeasures)
 def _graph(step: GraphMeasures, X, recurse: Recurse) -> Count:
     R = int(np.shape(X)[-1])
     return Count(macs=float(R**3), acs=2.0 * R * R)
 
 
+@count_step.register(SiteHarmonizer)
 def _harmonizer(step: SiteHarmonizer, X, recurse: Recurse) -> Count:
     p = int(step.n_features_in_)
     return Count(macs=p, params=(2 * len(step.sites_) + 2) * p)
 
 
+@count_step.register(LGBMClassifier)
 def _lightgbm(step: LGBMClassifier, X, recurse: Recurse) -> Count:
     table = step.booster_.trees_to_dataframe()
     depth = dict(zip(table["node_index"], table["node_depth"] - 1, strict=True))
@@ -90,13 +94,3 @@ def _lightgbm(step: LGBMClassifier, X, recurse: Recurse) -> Count:
     return Count(acs=comparisons + n_trees, dense=longest + n_trees,
                  params=2 * internal + (len(table) - internal))
 
-
-#: Step type -> counting function, merged into the ledger's table.
-TABLE_STEPS: dict[type, Callable[..., Count]] = {
-    SimpleImputer: _imputer,
-    Connectivity: _connectivity,
-    GraphMeasures: _graph,
-    FixedLength: _no_arithmetic,
-    LGBMClassifier: _lightgbm,
-    SiteHarmonizer: _harmonizer,
-}

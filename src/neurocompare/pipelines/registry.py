@@ -5,10 +5,13 @@ of description, the data kinds and tasks it accepts, and a ``build(info)`` funct
 returns an unfitted scikit-learn estimator for data described by a
 :class:`~neurocompare.data.containers.SignalInfo`. Nothing is discovered by scanning modules:
 to add a pipeline, add a spec to :data:`PIPELINES` (and a test case; the completeness test
-checks both).
+checks both). A pipeline's tuned hyperparameters are declared in its spec
+(``search_space``); :func:`search_space_for` looks them up by label.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sklearn.base import BaseEstimator
 
@@ -30,6 +33,7 @@ __all__ = [
     "PipelineSpec",
     "get_spec",
     "make_pipeline",
+    "search_space_for",
 ]
 
 _SPECS = [*TRADITIONAL_SPECS, *TRANSFER_SPECS, *DEEP_SPECS, *SPIKING_SPECS, *CONNECTOME_SPECS,
@@ -73,3 +77,13 @@ def make_pipeline(label: str, info: SignalInfo) -> BaseEstimator:
         raise input_error(f"pipeline {spec.name!r} parameters",
                           f"some of {sorted(k for k in valid if '__' in k)}", unknown)
     return estimator.set_params(**overrides)
+
+
+def search_space_for(label: str) -> dict[str, Any]:
+    """A copy of the search space of pipeline ``label`` (``name`` or ``name:overrides``).
+
+    Empty when the pipeline declares no tuned hyperparameter or ``label`` names no registered
+    pipeline (the runner validates names itself).
+    """
+    spec = PIPELINES.get(label.partition(":")[0])
+    return dict(spec.search_space) if spec is not None else {}

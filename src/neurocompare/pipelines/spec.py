@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
@@ -31,6 +32,11 @@ class PipelineSpec:
         Data kinds accepted.
     requires : tuple of str
         Keys that must be present in ``info.extra`` (e.g. ``"stim_freqs"`` for CCA).
+    search_space : mapping
+        The hyperparameters a tuned run searches, ``{param: spec}`` in
+        :class:`~neurocompare.pipelines.common.tuning.OptunaSearch`'s format; empty when
+        the pipeline has none. Part of a tuned run's result key: changing a space
+        starts new results instead of resuming the stored ones.
     """
 
     name: str
@@ -39,6 +45,8 @@ class PipelineSpec:
     build: Callable[[SignalInfo], BaseEstimator]
     kinds: tuple[str, ...] = ("epochs",)
     requires: tuple[str, ...] = ()
+    # excluded from the hash: a dict is unhashable, and name identifies the spec anyway
+    search_space: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def applicable(self, info: SignalInfo) -> str:
         """Return ``""`` if the pipeline can run on data described by ``info``, else why not."""

@@ -8,10 +8,11 @@ whole training fold. Every pipeline gets the same budget (trials, optionally cap
 seconds); the trials run and CPU seconds spent are kept as fitted attributes and stored with
 the results.
 
-Search spaces are data: :data:`SEARCH_SPACES` maps a pipeline name to ``{param: spec}`` where
+Search spaces are data, declared by each pipeline (``PipelineSpec.search_space``, looked up
+with :func:`neurocompare.pipelines.registry.search_space_for`): ``{param: spec}`` where
 ``param`` is a parameter of the pipeline's last step (or a full ``step__param`` path) and spec
 is ``("log", low, high)``, ``("float", low, high)``, ``("int", low, high)`` or a list of
-choices.
+choices. Spaces shared by several pipelines are the constants below.
 """
 
 from __future__ import annotations
@@ -30,33 +31,28 @@ from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
 
-__all__ = ["SEARCH_SPACES", "OptunaSearch", "search_space_for"]
+__all__ = ["C_SPACE", "DEEP_SPACE", "OptunaSearch"]
 
 logger = logging.getLogger(__name__)
 
-_C = {"C": ("log", 1e-3, 1e2)}
-_DEEP = {"net__lr": ("log", 1e-4, 1e-2), "net__weight_decay": ("log", 1e-6, 1e-2),
-         "net__batch_size": [16, 32, 64]}
-
-#: Pipeline name -> search space (see the module docstring).
-SEARCH_SPACES: dict[str, dict[str, Any]] = {
-    **{name: _C for name in ("bandpower-svm", "bandpower-lr", "bandpower-enet", "ts-lr",
-                             "ts-svm", "mvpa-lr", "ts-lr-rct", "ts-lr-ea", "ssvep-fb-ts-lr",
-                             "ssvep-fb-ts-svm")},
-    "bandpower-lda": {"shrinkage": ("float", 0.0, 1.0)},
-    "csp-lda": {"csp__nfilter": ("int", 2, 8)},
-    "bandpower-rf": {"n_estimators": ("int", 50, 400), "max_depth": ("int", 2, 16)},
-    "bandpower-knn": {"n_neighbors": ("int", 1, 25)},
-    "bandpower-adaboost": {"n_estimators": ("int", 25, 200),
-                           "learning_rate": ("log", 0.01, 1.0)},
-    **{name: _DEEP for name in ("eegnet", "shallow-convnet", "deep4", "rnn", "lstm", "gru",
-                                "bilstm", "cnn-lstm-attention")},
-}
+#: Inverse regularisation of a linear classifier (logistic regression, linear SVM).
+C_SPACE: dict[str, Any] = {"C": ("log", 1e-3, 1e2)}
+#: Optimiser settings of a network trained by ``DeepClassifier`` (step ``net``).
+DEEP_SPACE: dict[str, Any] = {"net__lr": ("log", 1e-4, 1e-2),
+                              "net__weight_decay": ("log", 1e-6, 1e-2),
+                              "net__batch_size": [16, 32, 64]}
 
 
 def search_space_for(name: str) -> dict[str, Any]:
-    """The search space of pipeline ``name`` (empty when it has no tuned hyperparameter)."""
-    return dict(SEARCH_SPACES.get(name.partition(":")[0], {}))
+    """Forward to :func:`neurocompare.pipelines.registry.search_space_for`.
+
+    Transitional: callers that imported the lookup from here keep working until they import it
+    from the registry. The import is deferred because the registry imports the catalogues,
+    which import this module for the shared spaces.
+    """
+    from neurocompare.pipelines.registry import search_space_for as lookup
+
+    return lookup(name)
 
 
 def _suggest(trial: optuna.Trial, name: str, spec: Any) -> Any:

@@ -34,6 +34,7 @@ from typing import Any
 from sklearn.base import BaseEstimator
 
 from neurocompare.data.containers import SignalInfo
+from neurocompare.pipelines.common.tuning import DEEP_SPACE
 from neurocompare.pipelines.deep.estimator import DeepClassifier
 from neurocompare.pipelines.spec import PipelineSpec, picked
 
@@ -69,25 +70,27 @@ def _recurrent(cell: str, label: str) -> PipelineSpec:
         f"{label} over time (channels as features, average-pooled to 64 Hz, 64 hidden units"
         f"{' per direction' if cell == 'bilstm' else ''}, mean over time -> linear); "
         "settings matched across rnn/lstm/gru/bilstm",
-        _builder(cell, "recurrent", RECURRENT_PARAMS))
+        _builder(cell, "recurrent", RECURRENT_PARAMS), search_space=DEEP_SPACE)
 
 
 DEEP_SPECS: list[PipelineSpec] = [
     PipelineSpec("eegnet", "deep",
                  "braindecode EEGNet (kernels rescaled from 128 Hz), early stopping on a "
-                 "split of the training fold", _builder("eegnet", "eegnet")),
+                 "split of the training fold", _builder("eegnet", "eegnet"),
+                 search_space=DEEP_SPACE),
     PipelineSpec("shallow-convnet", "deep",
                  "braindecode ShallowFBCSPNet, early stopping on a split of the training fold",
-                 _builder("shallow", "shallow")),
+                 _builder("shallow", "shallow"), search_space=DEEP_SPACE),
     PipelineSpec("deep4", "deep",
                  "braindecode Deep4Net (kernels rescaled from 250 Hz; needs >= 1.9 s at "
                  "128 Hz for its full receptive field), early stopping on a split of the "
-                 "training fold", _builder("deep4", "deep4")),
+                 "training fold", _builder("deep4", "deep4"), search_space=DEEP_SPACE),
     _recurrent("rnn", "vanilla RNN"),
     _recurrent("lstm", "LSTM"),
     _recurrent("gru", "GRU"),
     _recurrent("bilstm", "bidirectional LSTM"),
     PipelineSpec("cnn-lstm-attention", "deep",
                  "temporal conv + spatial conv + pooling to 32 Hz -> LSTM (64) -> additive "
-                 "attention over time -> linear", _builder("cnn_lstm_attention", "recurrent")),
+                 "attention over time -> linear", _builder("cnn_lstm_attention", "recurrent"),
+                 search_space=DEEP_SPACE),
 ]

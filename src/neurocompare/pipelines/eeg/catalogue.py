@@ -36,6 +36,7 @@ from sklearn.svm import SVC
 from xgboost import XGBClassifier
 
 from neurocompare.data.containers import SignalInfo
+from neurocompare.pipelines.common.tuning import C_SPACE
 from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
 from neurocompare.pipelines.eeg import csp, mvpa, riemann, ssvep
 from neurocompare.pipelines.eeg.spectral import BandPower
@@ -112,33 +113,41 @@ def _ensemble_stack(info: SignalInfo) -> Pipeline:
 _BP = "log band power (delta..gamma, Welch) per channel"
 
 TRADITIONAL_SPECS: list[PipelineSpec] = [
-    PipelineSpec("bandpower-lda", "traditional", f"{_BP} -> shrinkage LDA", _bandpower_lda),
+    PipelineSpec("bandpower-lda", "traditional", f"{_BP} -> shrinkage LDA", _bandpower_lda,
+                 search_space={"shrinkage": ("float", 0.0, 1.0)}),
     PipelineSpec("bandpower-svm", "traditional", f"{_BP} -> standardise -> linear SVM (C=1)",
-                 _bandpower_svm),
+                 _bandpower_svm, search_space=C_SPACE),
     PipelineSpec("bandpower-lr", "traditional", f"{_BP} -> standardise -> L2 logistic "
-                 "regression", _bandpower_lr),
+                 "regression", _bandpower_lr, search_space=C_SPACE),
     PipelineSpec("bandpower-enet", "traditional", f"{_BP} -> standardise -> elastic-net "
-                 "logistic regression (saga, l1_ratio 0.5)", _bandpower_enet),
+                 "logistic regression (saga, l1_ratio 0.5)", _bandpower_enet,
+                 search_space=C_SPACE),
     PipelineSpec("bandpower-rf", "traditional", f"{_BP} -> random forest (300 trees)",
-                 _bandpower_rf),
+                 _bandpower_rf,
+                 search_space={"n_estimators": ("int", 50, 400), "max_depth": ("int", 2, 16)}),
     PipelineSpec("bandpower-xgb", "traditional", f"{_BP} -> gradient boosting (xgboost hist, "
                  "200 depth-3 trees)", _bandpower_xgb),
     PipelineSpec("bandpower-knn", "traditional", f"{_BP} -> standardise -> 5-nearest "
-                 "neighbours", _bandpower_knn),
+                 "neighbours", _bandpower_knn, search_space={"n_neighbors": ("int", 1, 25)}),
     PipelineSpec("bandpower-adaboost", "traditional", f"{_BP} -> AdaBoost (100 stumps)",
-                 _bandpower_adaboost),
+                 _bandpower_adaboost,
+                 search_space={"n_estimators": ("int", 25, 200),
+                               "learning_rate": ("log", 0.01, 1.0)}),
     PipelineSpec("bandpower-svm-tuned", "traditional", f"{_BP} -> standardise -> linear SVM, "
                  "C by inner 3-fold grid search (nested CV)", _bandpower_svm_tuned),
     PipelineSpec("ensemble-stack", "traditional", f"{_BP} -> standardise -> stacking of kNN, "
                  "RBF SVM and a small MLP, logistic-regression combiner", _ensemble_stack),
     PipelineSpec("csp-lda", "traditional", "8-30 Hz band-pass -> OAS covariances -> CSP "
-                 "(6 filters, log-variance) -> LDA", csp.csp_lda),
+                 "(6 filters, log-variance) -> LDA", csp.csp_lda,
+                 search_space={"csp__nfilter": ("int", 2, 8)}),
     PipelineSpec("fbcsp-lda", "traditional", "filter-bank CSP (9 bands 4-40 Hz) -> 10 best "
                  "features by mutual information -> shrinkage LDA", csp.fbcsp_lda),
     PipelineSpec("ts-lr", "traditional", "8-30 Hz band-pass -> OAS covariances -> tangent "
-                 "space -> logistic regression", riemann.ts_lr),
+                 "space -> logistic regression", riemann.ts_lr,
+                 search_space=C_SPACE),
     PipelineSpec("ts-svm", "traditional", "8-30 Hz band-pass -> OAS covariances -> tangent "
-                 "space -> linear SVM", riemann.ts_svm),
+                 "space -> linear SVM", riemann.ts_svm,
+                 search_space=C_SPACE),
     PipelineSpec("ts-lr-tuned", "traditional", "ts-lr with C chosen by an inner 3-fold grid "
                  "search (nested CV)", riemann.ts_lr_tuned),
     PipelineSpec("mdm", "traditional", "8-30 Hz band-pass -> OAS covariances -> minimum "
@@ -146,16 +155,17 @@ TRADITIONAL_SPECS: list[PipelineSpec] = [
     PipelineSpec("fgmdm", "traditional", "8-30 Hz band-pass -> OAS covariances -> "
                  "geodesic-filtered MDM", riemann.fgmdm),
     PipelineSpec("mvpa-lr", "traditional", "1-30 Hz band-pass -> decimate to ~64 Hz -> "
-                 "vectorise -> standardise -> logistic regression", mvpa.mvpa_lr),
+                 "vectorise -> standardise -> logistic regression", mvpa.mvpa_lr,
+                 search_space=C_SPACE),
     PipelineSpec("ssvep-cca", "traditional", "CCA with sine/cosine references (2 harmonics) "
                  "per stimulation frequency; rest below a learned threshold", ssvep.ssvep_cca,
                  requires=("stim_freqs",)),
     PipelineSpec("ssvep-fb-ts-lr", "traditional", "MOABB TSLR-SSVEP: filter-bank extended "
                  "OAS covariances -> tangent space -> logistic regression",
-                 ssvep.ssvep_fb_ts_lr, requires=("channel_groups",)),
+                 ssvep.ssvep_fb_ts_lr, requires=("channel_groups",), search_space=C_SPACE),
     PipelineSpec("ssvep-fb-ts-svm", "traditional", "MOABB TSSVM-SSVEP: filter-bank extended "
                  "OAS covariances -> tangent space -> linear SVM", ssvep.ssvep_fb_ts_svm,
-                 requires=("channel_groups",)),
+                 requires=("channel_groups",), search_space=C_SPACE),
     PipelineSpec("ssvep-fb-mdm", "traditional", "MOABB MDM-SSVEP: filter-bank extended OAS "
                  "covariances -> MDM", ssvep.ssvep_fb_mdm, requires=("channel_groups",)),
 ]

@@ -34,7 +34,9 @@ from sklearn.pipeline import Pipeline
 from torch import nn
 
 from neurocompare._errors import input_error
+from neurocompare.cost.energy import energy_estimate
 from neurocompare.cost.macs import count_macs
+from neurocompare.cost.networks import network_ledger
 from neurocompare.pipelines.deep.estimator import DeepClassifier
 from neurocompare.pipelines.spiking.encoding import n_time_steps, to_time_steps
 from neurocompare.pipelines.spiking.networks import clear_state, lif_neuron
@@ -284,6 +286,14 @@ def _final(estimator: BaseEstimator, X) -> tuple[ANN2SNNClassifier, Any]:
     return estimator, X
 
 
+def _ledger(final: ANN2SNNClassifier, sample) -> dict[str, float]:
+    # the network's own counts: the leaf cost modules, not the ledger, which imports every
+    # pipeline family to count the traditional steps
+    out = network_ledger(final, sample)
+    return {"synaptic_macs": float(out["synaptic_macs"]),
+            "synaptic_acs": float(out["synaptic_acs"])}
+
+
 def accuracy_vs_time_steps(estimator: BaseEstimator, X, y,
                            time_steps: Sequence[int] = (4, 8, 16, 32, 64, 128, 256)
                            ) -> list[dict[str, Any]]:
@@ -305,10 +315,9 @@ def accuracy_vs_time_steps(estimator: BaseEstimator, X, y,
         One row per length, then one for the ANN (``time_steps`` None): ``time_steps``,
         ``accuracy``, ``agreement`` (fraction of predictions equal to the ANN's) and the
         operation ledger of one prediction (``synaptic_macs``, ``synaptic_acs``,
-        ``energy_j``; see :mod:`neurocompare.cost.ledger`).
+        ``energy_j``; the network's :func:`~neurocompare.cost.networks.network_ledger`, as
+        :func:`neurocompare.cost.ledger.operation_ledger` counts a network step).
     """
-    from neurocompare.cost.ledger import energy_estimate, operation_ledger
-
     final, Xt = _final(estimator, X)
     if not isinstance(final, ANN2SNNClassifier):
         raise input_error("estimator", "a fitted ANN2SNNClassifier (or a pipeline ending in one)",
@@ -320,12 +329,12 @@ def accuracy_vs_time_steps(estimator: BaseEstimator, X, y,
         final.module_ = final.ann_
         ann_pred = final.predict(Xt)
         rows = []
-        ann_ledger = operation_ledger(final, sample)
+        ann_ledger = _ledger(final, sample)
         for steps in [*time_steps, None]:
             if steps is not None:
                 final.module_ = snn
                 snn.time_steps = int(steps)
-                pred, ledger = final.predict(Xt), operation_ledger(final, sample)
+                pred, ledger = final.predict(Xt), _ledger(final, sample)
             else:
                 final.module_, pred, ledger = final.ann_, ann_pred, ann_ledger
             rows.append({"time_steps": steps, "accuracy": float(np.mean(pred == y)),

@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines.common.steps import PickChannels
+from neurocompare.pipelines.common.tuning import C_SPACE
 from neurocompare.pipelines.deep.catalogue import TRAINING
 from neurocompare.pipelines.eeg.covariance import CSPLogVariance, ShrunkCovariances
 from neurocompare.pipelines.eeg.filters import BandPass
@@ -106,10 +107,10 @@ def ptc_bandpower(info: SignalInfo) -> Pipeline:
 TRANSFER_SPECS = [
     PipelineSpec("ts-lr-rct", "traditional",
                  "TS+LR with per-subject Riemannian re-centring (transfer across subjects)",
-                 ts_lr_rct),
+                 ts_lr_rct, search_space=C_SPACE),
     PipelineSpec("ts-lr-ea", "traditional",
                  "TS+LR after per-subject Euclidean alignment (transfer across subjects)",
-                 ts_lr_ea),
+                 ts_lr_ea, search_space=C_SPACE),
     PipelineSpec("csp-lda-ea", "traditional",
                  "CSP+LDA after per-subject Euclidean alignment (transfer across subjects)",
                  csp_lda_ea),
