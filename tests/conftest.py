@@ -19,12 +19,25 @@ def pytest_addoption(parser):
                      help="run tests that need network access")
 
 
+#: Modules whose tests run whole comparisons (runner, worker processes, CLI, report) end to end.
+E2E_MODULES = ("test_runner.py", "test_parallel.py", "test_probes.py", "test_report.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--run-network"):
-        return
+    """Mark tests by what they need, so subsets can be chosen with ``-m`` (see the README):
+    ``sklearn_checks`` (scikit-learn's generic estimator checks), ``e2e`` (whole runs),
+    ``real_data`` (tests using the :func:`real_data` fixture); ``network`` tests are skipped
+    unless ``--run-network``."""
     skip = pytest.mark.skip(reason="needs network; use --run-network")
     for item in items:
-        if "network" in item.keywords:
+        module = item.path.name
+        if module == "test_estimator_checks.py":
+            item.add_marker(pytest.mark.sklearn_checks)
+        if module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+        if "real_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_data)
+        if "network" in item.keywords and not config.getoption("--run-network"):
             item.add_marker(skip)
 
 

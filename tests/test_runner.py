@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -58,24 +56,48 @@ def test_parallel_and_dask_give_identical_results(tmp_path):
         assert got.equals(seq), other
 
 
+KILL_RUN = ("simulated-mi:n_subjects=3,n_trials_per_class=10", "bandpower-lda",
+            "shallow-convnet:net__max_epochs=2")
+
+
+def _run_until_stored(out: str, n_stored: int) -> None:
+    """Run :data:`KILL_RUN` and die like a SIGKILL (no cleanup, buffered rows lost) as soon
+    as the store holds ``n_stored`` results: a kill at a stored-row count, not at a time."""
+    import neurocompare.runner.units as units
+    from neurocompare.data.registry import parse_dataset_spec
+
+    evaluate = units.evaluate_fold
+
+    def evaluate_or_die(*args, **kwargs):
+        if len(ResultStore(out).keys()) >= n_stored:
+            os._exit(9)
+        return evaluate(*args, **kwargs)
+
+    units.evaluate_fold = evaluate_or_die
+    config = RunConfig(datasets=[parse_dataset_spec(KILL_RUN[0])],
+                       pipelines=list(KILL_RUN[1:]), out=out, jobs=1)
+    execute(plan(config))
+
+
 def test_kill_midway_then_resume_without_duplicates_or_recompute(tmp_path):
+    import multiprocessing
+
     out = tmp_path / "run"
-    args = [*CLI, "run", "-d", "simulated-mi:n_subjects=3,n_trials_per_class=10",
-            "-p", "bandpower-lda", "-p", "shallow-convnet:net__max_epochs=10", "-o", str(out)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    child = multiprocessing.get_context("spawn").Process(target=_run_until_stored,
+                                                          args=(str(out), 8))
+    child.start()
+    child.join(timeout=600)
+    assert child.exitcode == 9, "the run should have died at 8 stored results"
     store = ResultStore(out)
-    deadline = time.time() + 240
-    while len(store.keys()) < 8 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
     before = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}
     stored = len(store.keys())  # fast folds share files (ResultBuffer), slow ones do not
-    assert 8 <= stored < 60 and len(before) <= stored, "the run should have been killed midway"
+    assert 8 <= stored < 60 and len(before) <= stored
+    args = [*CLI, "run", "-d", KILL_RUN[0], "-p", KILL_RUN[1], "-p", KILL_RUN[2],
+            "-o", str(out), "--no-report"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert f"{stored} already stored" in done.stdout.replace("\n", " ")
+    text = done.stdout.replace("\n", " ")
+    assert f"{60 - stored} results computed, {stored} already stored" in text
     table = store.table()
     assert len(table) == 3 * 2 * 5 * 2 and not table.duplicated(["pipeline", "fold"]).any()
     after = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}

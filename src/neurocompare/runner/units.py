@@ -25,8 +25,8 @@ from neurocompare.data.containers import NeuralData
 from neurocompare.data.registry import make_dataset
 from neurocompare.evaluation.fold import FoldCache, ProbeBudget, evaluate_fold, prefix_keys
 from neurocompare.explain.run import explain_and_store, importance_key
-from neurocompare.pipelines.common.tuning import OptunaSearch, search_space_for
-from neurocompare.pipelines.registry import get_spec, make_pipeline
+from neurocompare.pipelines.common.tuning import OptunaSearch
+from neurocompare.pipelines.registry import get_spec, make_pipeline, search_space_for
 from neurocompare.pipelines.seeding import seeded
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.importance import ImportanceStore

@@ -43,18 +43,6 @@ DEEP_SPACE: dict[str, Any] = {"net__lr": ("log", 1e-4, 1e-2),
                               "net__batch_size": [16, 32, 64]}
 
 
-def search_space_for(name: str) -> dict[str, Any]:
-    """Forward to :func:`neurocompare.pipelines.registry.search_space_for`.
-
-    Transitional: callers that imported the lookup from here keep working until they import it
-    from the registry. The import is deferred because the registry imports the catalogues,
-    which import this module for the shared spaces.
-    """
-    from neurocompare.pipelines.registry import search_space_for as lookup
-
-    return lookup(name)
-
-
 def _suggest(trial: optuna.Trial, name: str, spec: Any) -> Any:
     if isinstance(spec, list):
         return trial.suggest_categorical(name, spec)
