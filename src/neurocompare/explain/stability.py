@@ -3,8 +3,8 @@
 Input is an importance matrix, shape (n_units, n_groups): one row per fold (or per subject,
 after averaging its folds), one column per channel or band. Agreement between units:
 
-* :func:`spearman_matrix` -- pairwise Spearman rank correlation of the rows (average ranks
-  for ties, as :func:`scipy.stats.spearmanr`);
+* :func:`spearman_matrix` -- pairwise Spearman rank correlation of the rows
+  (:func:`scipy.stats.spearmanr`, average ranks for ties);
 * :func:`jaccard_matrix` -- pairwise Jaccard index of the top-``k`` sets;
 * :func:`rank_agreement` -- their mean over distinct pairs, with percentile bootstrap CIs
   that resample units (pairs of the same resampled unit are left out, so duplicates do not
@@ -21,16 +21,16 @@ at least 10 units (e.g. 2 sessions x 5 folds) are needed.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
+from scipy.stats import spearmanr
 
 from neurocompare._errors import input_error
 from neurocompare.stats.multiple import holm
+from neurocompare.stats.paired import percentile_bootstrap, sign_flip_pvalue
 
 __all__ = [
     "Agreement",
@@ -63,14 +63,20 @@ def spearman_matrix(M) -> np.ndarray:
     Returns
     -------
     ndarray, shape (n_units, n_units)
-        NaN for pairs involving a constant row.
+        NaN for pairs involving a constant row or a row with a NaN.
     """
-    ranks = rankdata(_matrix(M), axis=1)
-    centred = ranks - ranks.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(centred, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (centred @ centred.T) / np.outer(norm, norm)
-    out[~np.isfinite(out)] = np.nan
+    M = _matrix(M)
+    # spearmanr turns the whole matrix NaN for one NaN and warns on constant rows; leaving
+    # those rows out keeps the other pairs
+    usable = np.flatnonzero(~np.isnan(M).any(axis=1) & (M != M[:, :1]).any(axis=1))
+    out = np.full((len(M), len(M)), np.nan)
+    if len(usable) >= 3:
+        out[np.ix_(usable, usable)] = spearmanr(M[usable], axis=1).statistic
+    elif len(usable) == 2:  # two rows: spearmanr returns the coefficient alone
+        rho = spearmanr(M[usable[0]], M[usable[1]]).statistic
+        out[np.ix_(usable, usable)] = [[1.0, rho], [rho, 1.0]]
+    elif len(usable) == 1:
+        out[usable[0], usable[0]] = 1.0
     return out
 
 
@@ -142,16 +148,11 @@ def rank_agreement(M, k: int = 3, n_boot: int = 2000, level: float = 0.95,
         raise input_error("importances", "at least 2 units (folds or subjects)", len(M))
     S, J = spearman_matrix(M), jaccard_matrix(M, k)
     everyone = np.arange(len(M))
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(M), size=(n_boot, len(M)))
-    tail = 100 * (1 - level) / 2
 
     def ci(matrix: np.ndarray) -> tuple[float, float]:
-        values = np.array([_pair_mean(matrix, d) for d in draws])
-        values = values[np.isfinite(values)]
-        if not values.size:
-            return float("nan"), float("nan")
-        return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
+        # resampling unit indices with one seed gives both matrices the same draws
+        return percentile_bootstrap((everyone,), lambda idx: _pair_mean(matrix, idx),
+                                    n_boot=n_boot, level=level, seed=seed)
 
     return Agreement(_pair_mean(S, everyone), ci(S), _pair_mean(J, everyone), ci(J), k,
                      len(M))
@@ -178,20 +179,15 @@ def sign_flip_pvalues(M, n_permutations: int = 10000, exact_max: int = 16,
     Returns
     -------
     ndarray, shape (n_groups,)
-        ``P(mean* >= mean)`` under random signs (exact), or ``(1 + #) / (1 + B)``.
+        ``P(mean* >= mean)`` under random signs (exact, also when ``n_permutations >=
+        2**n_units``), or ``(1 + #) / (1 + B)``; see
+        :func:`neurocompare.stats.paired.sign_flip_pvalue`.
     """
     M = np.asarray(M, dtype=float)
     n = len(M)
     if n < 1:
         raise input_error("importances", "at least one unit", n)
-    observed = M.mean(axis=0)
-    if n <= exact_max:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=n)))
-        null = signs @ M / n
-        return np.mean(null >= observed - 1e-12, axis=0)
-    signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(n_permutations, n))
-    null = signs @ M / n
-    return (1 + np.sum(null >= observed - 1e-12, axis=0)) / (1 + n_permutations)
+    return sign_flip_pvalue(M, "greater", n_permutations, exact_max, seed)[0]
 
 
 def importance_matrix(rows: pd.DataFrame, units: Sequence[str] = ("subject", "session", "fold"),

@@ -1,11 +1,12 @@
 """Many pipelines, many datasets: corrections, rank tests and meta-analysis (pure functions).
 
-* :func:`holm` -- Holm-Bonferroni adjusted p-values;
+* :func:`holm` -- Holm-Bonferroni adjusted p-values (statsmodels ``multipletests``);
 * :func:`friedman_nemenyi` -- Friedman test over subjects x pipelines and the Nemenyi critical
   difference of mean ranks (Demsar 2006);
-* :func:`stouffer` -- Stouffer's combination of one-sided p-values weighted by sqrt(n), as MOABB;
+* :func:`stouffer` -- Stouffer's combination of one-sided p-values weighted by sqrt(n), as MOABB
+  (:func:`scipy.stats.combine_pvalues`);
 * :func:`random_effects` -- DerSimonian-Laird random-effects pooling with tau^2, I^2 and a
-  prediction interval (Higgins et al. 2009);
+  prediction interval (Higgins et al. 2009), from statsmodels ``combine_effects``;
 * :func:`binomial_chance_level` -- the accuracy above which a classifier beats chance for a
   given number of test trials and classes (Combrisson & Jerbi 2015).
 """
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.multitest import multipletests
 
 from neurocompare._errors import input_error
 
@@ -33,12 +36,9 @@ __all__ = [
 def holm(pvalues) -> np.ndarray:
     """Holm-Bonferroni step-down adjusted p-values (same order as given)."""
     p = np.asarray(pvalues, dtype=float)
-    m = len(p)
-    order = np.argsort(p)
-    adjusted = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = adjusted
-    return out
+    if p.size == 0:
+        return np.empty(0)
+    return np.asarray(multipletests(p, method="holm")[1], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,10 @@ def stouffer(pvalues, n) -> float:
     n : array-like, shape (n_datasets,)
         Subjects per dataset.
     """
+    # p of exactly 0 or 1 has an infinite z, and both together would combine to NaN
     p = np.clip(np.asarray(pvalues, dtype=float), 1e-300, 1 - 1e-16)
     w = np.sqrt(np.asarray(n, dtype=float))
-    z = stats.norm.isf(p)
-    return float(stats.norm.sf((w * z).sum() / np.sqrt((w ** 2).sum())))
+    return float(stats.combine_pvalues(p, method="stouffer", weights=w).pvalue)
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,9 @@ class MetaResult:
 
 def random_effects(effects, variances, level: float = 0.95) -> MetaResult:
     """DerSimonian-Laird random-effects meta-analysis.
+
+    statsmodels ``combine_effects(method_re="dl")`` with the moment estimate of tau^2
+    truncated at 0, as DerSimonian and Laird define it.
 
     Parameters
     ----------
@@ -132,24 +135,28 @@ def random_effects(effects, variances, level: float = 0.95) -> MetaResult:
         raise input_error("effects/variances", "two 1-D arrays (k >= 2) with positive "
                           "variances", (y.shape, v.shape))
     k = len(y)
-    w = 1 / v
-    fixed = (w * y).sum() / w.sum()
-    q = float((w * (y - fixed) ** 2).sum())
-    c = w.sum() - (w ** 2).sum() / w.sum()
-    tau2 = max(0.0, (q - (k - 1)) / c)
-    w_star = 1 / (v + tau2)
-    effect = float((w_star * y).sum() / w_star.sum())
-    se = float(np.sqrt(1 / w_star.sum()))
-    z = stats.norm.ppf(0.5 + level / 2)
-    i2 = max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0
+    # statsmodels divides by Q for I^2 and takes square roots of its (unused) HKSJ variances,
+    # which are negative along with its untruncated tau^2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = combine_effects(y, v, method_re="dl", alpha=1 - level)
+        ci_fixed, ci_random = res.conf_int(alpha=1 - level, use_t=False)[:2]
+    q = float(res.q)
+    if res.tau2 > 0:
+        tau2, effect, se = float(res.tau2), float(res.mean_effect_re), float(res.sd_eff_w_re)
+        ci = ci_random
+    else:
+        # statsmodels leaves the DL moment estimate (Q - (k - 1)) / C untruncated; at tau^2 = 0
+        # the random-effects weights are the fixed-effect ones
+        tau2, effect, se = 0.0, float(res.mean_effect_fe), float(res.sd_eff_w_fe)
+        ci = ci_fixed
+    i2 = max(0.0, float(res.i2)) if q > 0 else 0.0
     if k >= 3:
-        t = stats.t.ppf(0.5 + level / 2, df=k - 2)
-        half = t * np.sqrt(tau2 + se ** 2)
+        half = stats.t.ppf(0.5 + level / 2, df=k - 2) * np.sqrt(tau2 + se ** 2)
         interval = (effect - half, effect + half)
     else:
         interval = (float("nan"), float("nan"))
-    return MetaResult(effect, se, (effect - z * se, effect + z * se),
-                      float(2 * stats.norm.sf(abs(effect / se))), float(tau2), float(i2), q,
+    return MetaResult(effect, se, (float(ci[0]), float(ci[1])),
+                      float(2 * stats.norm.sf(abs(effect / se))), tau2, i2, q,
                       (float(interval[0]), float(interval[1])), k)
 
 

@@ -4,9 +4,10 @@ Across subjects (one score per subject and pipeline):
 
 * :func:`wilcoxon` -- Wilcoxon signed-rank test of the paired differences;
 * :func:`sign_flip_test` -- exact (all 2^n sign patterns, n <= ``exact_max``) or Monte-Carlo
-  sign-flip permutation test of the mean difference (MOABB's rule: exact below 20 subjects);
+  sign-flip permutation test of the mean difference (MOABB's rule: exact below 20 subjects),
+  through :func:`sign_flip_pvalue` (:func:`scipy.stats.permutation_test`);
 * :func:`cohens_dz` and :func:`cliffs_delta` -- effect sizes, with percentile bootstrap CIs
-  from :func:`bootstrap_ci`.
+  from :func:`bootstrap_ci` (:func:`percentile_bootstrap`, i.e. :func:`scipy.stats.bootstrap`).
 
 Within one subject across cross-validation folds, :func:`corrected_resampled_t` is the
 Nadeau-Bengio (2003) corrected resampled t-test. The plain paired t-test across folds is
@@ -16,14 +17,14 @@ positively correlated; the correction inflates the variance by ``n_test / n_trai
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from neurocompare._errors import input_error
+from neurocompare._errors import check_option, input_error
 
 __all__ = [
     "TestResult",
@@ -31,6 +32,8 @@ __all__ = [
     "cliffs_delta",
     "cohens_dz",
     "corrected_resampled_t",
+    "percentile_bootstrap",
+    "sign_flip_pvalue",
     "sign_flip_test",
     "wilcoxon",
 ]
@@ -71,6 +74,66 @@ def wilcoxon(a, b) -> TestResult:
     return TestResult(float(res.statistic), float(res.pvalue), "wilcoxon")
 
 
+# Null means that equal the observed one in exact arithmetic differ from it by rounding; an
+# absolute tolerance on the mean counts them as ties. scipy's own tolerance is relative to the
+# observed statistic, which misses such ties when the observed mean is itself a rounding-level
+# zero, so the statistic handed to scipy is the tie-tolerant exceedance indicator.
+TIE_TOLERANCE = 1e-12
+# Elements (patterns x observations x columns) per batch of the exact enumeration: bounds the
+# memory scipy uses for index and resampled arrays (the 2**n patterns never exist at once).
+_BATCH_ELEMENTS = 2 ** 18
+
+
+def sign_flip_pvalue(x, alternative: str = "two-sided", n_permutations: int = 10000,
+                     exact_max: int = 20, seed: int = 0) -> tuple[np.ndarray, bool]:
+    """Sign-flip permutation p-value of the mean of ``x`` along axis 0.
+
+    Under the null hypothesis each value is symmetric around zero, so every sign pattern is
+    equally likely. With ``n <= exact_max`` (or ``n_permutations >= 2**n``) all ``2**n``
+    patterns are enumerated and the p-value is the fraction whose mean is at least as extreme;
+    otherwise ``n_permutations`` random patterns give ``(1 + #) / (1 + n_permutations)``.
+
+    Parameters
+    ----------
+    x : array-like, shape (n,) or (n, n_columns)
+        Paired differences (or importances), one test per column.
+    alternative : {"two-sided", "greater"}
+        ``|mean*| >= |mean|`` or ``mean* >= mean``.
+    n_permutations : int
+        Random sign patterns when not exact.
+    exact_max : int
+        Largest ``n`` enumerated exactly.
+    seed : int
+        Seed of the random patterns.
+
+    Returns
+    -------
+    pvalue : ndarray, shape () or (n_columns,)
+        NaN where the mean is NaN.
+    exact : bool
+        Whether all patterns were enumerated.
+    """
+    x = np.asarray(x, dtype=float)
+    check_option("alternative", alternative, ("two-sided", "greater"))
+    n = len(x)
+    observed = x.mean(axis=0)
+    two_sided = alternative == "two-sided"
+    threshold = (np.abs(observed) if two_sided else observed) - TIE_TOLERANCE
+
+    def exceeds(sample: np.ndarray, axis: int) -> np.ndarray:
+        mean = sample.mean(axis=axis)
+        return ((np.abs(mean) if two_sided else mean) >= threshold).astype(float)
+
+    exact = n <= exact_max or n_permutations >= 2 ** n
+    columns = int(np.prod(x.shape[1:]))
+    res = stats.permutation_test(
+        (x,), exceeds, permutation_type="samples", vectorized=True, axis=0,
+        n_resamples=np.inf if exact else n_permutations, alternative="greater",
+        batch=max(1, _BATCH_ELEMENTS // (n * columns)), rng=np.random.default_rng(seed))
+    pvalue = np.asarray(res.pvalue, dtype=float)
+    return np.where(np.isnan(observed), np.nan, pvalue), exact
+
+
 def sign_flip_test(a, b, n_permutations: int = 10000, exact_max: int = 20,
                    seed: int = 0) -> TestResult:
     """Permutation test of the mean paired difference by flipping signs of the differences.
@@ -78,7 +141,8 @@ def sign_flip_test(a, b, n_permutations: int = 10000, exact_max: int = 20,
     Under the null hypothesis each difference is symmetric around zero, so every sign
     pattern is equally likely. With ``n <= exact_max`` subjects all ``2**n`` patterns are
     enumerated (an exact test); otherwise ``n_permutations`` random patterns are drawn and
-    the p-value is ``(1 + #{|mean*| >= |mean|}) / (1 + n_permutations)``.
+    the p-value is ``(1 + #{|mean*| >= |mean|}) / (1 + n_permutations)`` (exact as well when
+    ``n_permutations >= 2**n``). See :func:`sign_flip_pvalue`.
 
     Parameters
     ----------
@@ -91,18 +155,9 @@ def sign_flip_test(a, b, n_permutations: int = 10000, exact_max: int = 20,
         Seed of the random patterns.
     """
     diff = _paired(a, b)
-    n = len(diff)
-    observed = abs(diff.mean())
-    if n <= exact_max:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=n)))
-        null = np.abs(signs @ diff / n)
-        pvalue = float(np.mean(null >= observed - 1e-12))
-        return TestResult(float(diff.mean()), pvalue, "exact sign-flip permutation")
-    rng = np.random.default_rng(seed)
-    signs = rng.choice((-1.0, 1.0), size=(n_permutations, n))
-    null = np.abs(signs @ diff / n)
-    pvalue = (1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations)
-    return TestResult(float(diff.mean()), float(pvalue), "sign-flip permutation")
+    pvalue, exact = sign_flip_pvalue(diff, "two-sided", n_permutations, exact_max, seed)
+    method = "exact sign-flip permutation" if exact else "sign-flip permutation"
+    return TestResult(float(diff.mean()), float(pvalue), method)
 
 
 def cohens_dz(a, b) -> float:
@@ -134,15 +189,54 @@ def bootstrap_ci(a, b, statistic: Callable[[np.ndarray, np.ndarray], float],
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     _paired(a, b)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), size=(n_boot, len(a)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.array([statistic(a[i], b[i]) for i in idx], dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
+    return percentile_bootstrap((a, b), statistic, n_boot=n_boot, level=level, seed=seed,
+                                paired=True)
+
+
+def percentile_bootstrap(data: Sequence[np.ndarray], statistic: Callable[..., float], *,
+                         n_boot: int = 2000, level: float = 0.95, seed: int = 0,
+                         paired: bool = False, vectorized: bool = False
+                         ) -> tuple[float, float]:
+    """Percentile bootstrap CI through :func:`scipy.stats.bootstrap`.
+
+    Resampled statistics that are not finite (e.g. Cohen's d_z of a resample of one repeated
+    pair) are left out of the percentiles rather than propagated.
+
+    Parameters
+    ----------
+    data : sequence of ndarray, each shape (n,)
+        The samples (each with at least two values), resampled jointly when ``paired``.
+    statistic : callable
+        ``statistic(*samples)``, or ``statistic(*samples, axis=-1)`` when ``vectorized``.
+    n_boot : int
+        Resamples.
+    level : float
+        Confidence level.
+    seed : int
+        Seed of the resamples.
+    paired, vectorized : bool
+        As :func:`scipy.stats.bootstrap`.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        NaN bounds when the statistic is undefined on every resample.
+    """
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.bootstrap(tuple(data), statistic, n_resamples=n_boot,
+                              confidence_level=level, method="percentile", paired=paired,
+                              vectorized=vectorized, rng=np.random.default_rng(seed))
+    values = np.asarray(res.bootstrap_distribution, dtype=float)
+    finite = np.isfinite(values)
+    if finite.all():
+        low, high = res.confidence_interval
+    elif not finite.any():
         return float("nan"), float("nan")
-    tail = 100 * (1 - level) / 2
-    return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
+    else:
+        tail = 100 * (1 - level) / 2
+        low, high = np.percentile(values[finite], [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def corrected_resampled_t(a, b, n_train: int, n_test: int) -> TestResult:

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from neurocompare._errors import input_error
+from neurocompare.stats.paired import percentile_bootstrap
 
 __all__ = [
     "RECOVERY_METRICS",
@@ -160,17 +161,18 @@ def recovery_scores(rows: pd.DataFrame, ground_truth: Mapping[str, Any], k_chann
 
 def bootstrap_mean_ci(values, n_boot: int = 2000, level: float = 0.95,
                       seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean of ``values`` (NaNs dropped; one value: itself)."""
+    """Percentile bootstrap CI of the mean of ``values`` (NaNs dropped; one value: itself).
+
+    See :func:`neurocompare.stats.paired.percentile_bootstrap`.
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
         return float("nan"), float("nan")
     if values.size == 1:
         return float(values[0]), float(values[0])
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, values.size, size=(n_boot, values.size))].mean(axis=1)
-    tail = 100 * (1 - level) / 2
-    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
+    return percentile_bootstrap((values,), np.mean, n_boot=n_boot, level=level, seed=seed,
+                                vectorized=True)
 
 
 def recovery_summary(scores: pd.DataFrame, n_boot: int = 2000, level: float = 0.95,
