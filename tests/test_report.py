@@ -1,5 +1,6 @@
 """The HTML report: opens in headless Chromium without console errors, has every section,
-escapes dataset strings, and writes figures and tables beside it."""
+escapes dataset strings (checked on the HTML without a browser, and in Chromium when it is
+installed), and writes figures and tables beside it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from neurocompare.data.arrays import ArrayDataset
 from neurocompare.records.manifest import dataset_record, machine_info, write_run
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
+from neurocompare.report.data_efficiency import budget_section
+from neurocompare.report.rendering import ENVIRONMENT
 from neurocompare.runner import RunConfig, execute, plan
+from neurocompare.stats.report_tables import has_permutations, ledger_table, pooled_difference
 
 SECTIONS = ("headline", "scores", "cost", "ranks", "chance", "provenance")
 EVIL = "<script>alert(1)</script>"
@@ -71,8 +75,10 @@ def test_report_opens_in_headless_chromium(report_dir):
     assert headline.loc[0, "test"] == "exact sign-flip permutation"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (CI installs it)")
-def test_dataset_strings_are_escaped(tmp_path):
+@pytest.fixture(scope="module")
+def evil_report(tmp_path_factory):
+    """A report whose dataset, subject, channel and class names are a script tag."""
+    out = tmp_path_factory.mktemp("evil")
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 2, 128))
     y = np.array([EVIL, "b"] * 20)
@@ -87,16 +93,53 @@ def test_dataset_strings_are_escaped(tmp_path):
                          "accuracy": 0.5 + 0.1 * fold, "n_train": 30, "n_test": 10,
                          "n_classes": 2, "fit_time_s": 1.0, "latency_ms": 1.0,
                          "confusion": "[[3, 2], [2, 3]]", "permutation": 0})
-    store = ResultStore(tmp_path)
+    store = ResultStore(out)
     for i, row in enumerate(rows):
         store.write(f"k{i}", [row])
     record = dataset_record(dataset, [EVIL], data.info) | {"name": EVIL}
-    write_run(tmp_path, {"config": {"seed": 1}, "datasets": [record], "machine": machine_info(),
-                         "versions": "{}", "started": "now", "duration_s": 1.0,
-                         "computed": 6, "skipped": 0, "failed": 0})
-    path = build_report(tmp_path)
-    html = path.read_text()
+    write_run(out, {"config": {"seed": 1}, "datasets": [record], "machine": machine_info(),
+                    "versions": "{}", "started": "now", "duration_s": 1.0,
+                    "computed": 6, "skipped": 0, "failed": 0})
+    return build_report(out)
+
+
+def test_dataset_strings_are_escaped(evil_report):
+    html = evil_report.read_text()
     assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    messages, _, _, text = _browser_check(path, tmp_path / "shot.png")
+    assert all(f'<section id="{s}">' in html for s in SECTIONS)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (CI installs it)")
+def test_escaped_strings_show_as_text_in_chromium(evil_report):
+    messages, _, _, text = _browser_check(evil_report, evil_report.parent / "shot.png")
     assert messages == []  # no alert dialog, no script error
     assert EVIL in text  # shown as text
+
+
+def test_budget_section_escapes_pipeline_names():
+    table = pd.DataFrame({"dataset": "d", "pipeline": [EVIL, "b"], "family": "deep",
+                          "permutation": 0, "tuning_trials": [4.0, 6.0],
+                          "tuning_cpu_s": [1.0, 2.0]})
+    html = budget_section(table, add_figure=lambda fig, name: "unused")
+    assert EVIL not in html and "&lt;script&gt;" in html
+    assert html.startswith('<section id="budget">') and "<td>4.0</td><td>1.00</td>" in html
+
+
+def test_templates_ship_with_the_package():
+    names = set(ENVIRONMENT.list_templates())
+    assert {"base.html", "report.html", "macros.html", "budget.html",
+            "interpretability.html"} <= names
+    assert {f"{s}.html" for s in SECTIONS} <= names
+    for name in names:
+        ENVIRONMENT.get_template(name)  # parses
+
+
+def test_report_tables_pure_functions():
+    head = pd.DataFrame({"dataset": ["x", "y"], "difference": [0.1, -0.05],
+                         "ci_low": [0.0, -0.1], "ci_high": [0.2, 0.0],
+                         "pvalue": [0.04, 0.3], "n": [10, 12]})
+    pooled = pooled_difference(head)
+    assert pooled is not None and pooled.meta.k == 2 and 0 < pooled.stouffer < 1
+    assert pooled_difference(head.iloc[:1]) is None
+    assert ledger_table(head).empty  # no energy column
+    assert not has_permutations(head) and has_permutations(head.assign(permutation=1))

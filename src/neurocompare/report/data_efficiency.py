@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from markupsafe import escape
 from matplotlib.figure import Figure
 
 from neurocompare.report.figures import FAMILY_COLORS
+from neurocompare.report.rendering import render
 from neurocompare.stats.learning import crossover, curve_table, fit_power_law, power_law
 from neurocompare.stats.summary import real_runs
 
-__all__ = ["budget_section", "calibration_plot", "learning_curve_plot"]
+__all__ = ["budget_context", "budget_section", "calibration_plot", "learning_curve_plot"]
 
 _MARKERS = itertools.cycle("osD^vP*X")
 
@@ -80,11 +81,27 @@ def _best_pairs(table: pd.DataFrame, dataset: str) -> list[tuple[str, str]]:
     return [(deep.iloc[0]["pipeline"], trad.iloc[0]["pipeline"])]
 
 
-def budget_section(table: pd.DataFrame, add_figure: Callable[[Figure, str], str]) -> str:
-    """HTML of the data-efficiency section, or ``""`` when the results have no budget
-    protocol or tuning. ``add_figure(fig, name)`` saves a figure and returns its data URI."""
+def budget_context(table: pd.DataFrame,
+                   add_figure: Callable[[Figure, str], str]) -> dict[str, Any] | None:
+    """Draw the data-efficiency figures and return the values ``templates/budget.html``
+    prints, or None when the results have no budget protocol or tuning.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Result rows of every budget (not only the largest).
+    add_figure : callable
+        ``add_figure(fig, name)`` saves a figure and returns its data URI
+        (:meth:`neurocompare.report.context.FigureFolder.add`).
+
+    Returns
+    -------
+    dict or None
+        curves (dataset, figure, crossovers), calibration (dataset, figure) and tuning
+        (pipeline, trials, cpu_s per fold) lists.
+    """
     table = real_runs(table)
-    parts: list[str] = []
+    context: dict[str, list] = {"curves": [], "calibration": [], "tuning": []}
     if "train_size" in table.columns and table["train_size"].notna().any():
         rows = table.dropna(subset=["train_size"])
         curves = curve_table(rows)
@@ -96,29 +113,23 @@ def budget_section(table: pd.DataFrame, add_figure: Callable[[Figure, str], str]
                                                  f"{dataset}: learning curves",
                                                  f"training {unit} (log scale)"),
                              f"{dataset}_learning_curves")
-            parts.append(f'<h3>{escape(dataset)}: learning curves</h3><img alt="learning '
-                         f'curves" src="{uri}">')
-            for c in found:
-                parts.append(f'<p class="finding">{escape(c.statement)}; a crossover occurs '
-                             f'in {100 * c.fraction_with_crossover:.0f}% of bootstrap samples '
-                             f'over subjects.</p>')
+            context["curves"].append({"dataset": dataset, "figure": uri, "crossovers": found})
     if "k" in table.columns and table["k"].notna().any():
         rows = table.dropna(subset=["k"])
         for dataset in sorted(rows["dataset"].unique()):
             uri = add_figure(calibration_plot(rows[rows["dataset"] == dataset],
                                               f"{dataset}: calibration budget"),
                              f"{dataset}_calibration")
-            parts.append(f'<h3>{escape(dataset)}: transfer with k calibration trials</h3>'
-                         f'<img alt="calibration curves" src="{uri}">')
+            context["calibration"].append({"dataset": dataset, "figure": uri})
     if "tuning_trials" in table.columns and table["tuning_trials"].notna().any():
         tuned = table.dropna(subset=["tuning_trials"]).groupby("pipeline").agg(
             trials=("tuning_trials", "mean"), cpu_s=("tuning_cpu_s", "mean"))
-        rows_html = "".join(f"<tr><td class='t'>{escape(name)}</td><td>{r.trials:.1f}</td>"
-                            f"<td>{r.cpu_s:.2f}</td></tr>" for name, r in tuned.iterrows())
-        parts.append("<h3>Tuning budget (nested Optuna, per training fold)</h3><table><tr>"
-                     "<th class='t'>pipeline</th><th>trials per fold</th>"
-                     f"<th>CPU s per fold</th></tr>{rows_html}</table>")
-    if not parts:
-        return ""
-    return ('<section id="budget"><h2>Data efficiency, transfer and tuning</h2>'
-            + "".join(parts) + "</section>")
+        context["tuning"] = tuned.reset_index().to_dict("records")
+    return context if any(context.values()) else None
+
+
+def budget_section(table: pd.DataFrame, add_figure: Callable[[Figure, str], str]) -> str:
+    """HTML of the data-efficiency section, or ``""`` when the results have no budget
+    protocol or tuning (see :func:`budget_context`)."""
+    context = budget_context(table, add_figure)
+    return render("budget.html", budget=context) if context else ""

@@ -1,15 +1,16 @@
 """The interpretability section of the report: maps, recovery, stability and biomarkers.
 
-:func:`interpretability_section` reads the importance rows of an output folder
-(``<out>/importance``, written by :mod:`neurocompare.explain.run`) and returns one HTML
-``<section id="interpretability">`` for :func:`neurocompare.report.build.build_report`'s
-``extra_sections``: per dataset, channel importance as scalp topomaps (the dataset montage;
-stacked filter-bank channels are already grouped under their electrode) and channel x band
-heatmaps, one panel per pipeline side by side; ground-truth recovery with CIs over subjects
-(simulated data); rank agreement across folds and subjects; the biomarker table; and the top
-channels and bands of every pipeline and method. Figures are embedded as PNG data URIs and
-saved as PNG + SVG under ``<out>/report/figures``. Every dataset string (channel, band,
-class, pipeline, dataset names) goes through a jinja2 autoescape template.
+:func:`interpretability_context` reads the importance rows of an output folder
+(``<out>/importance``, written by :mod:`neurocompare.explain.run`) and gathers what
+:func:`neurocompare.report.build.build_report` shows in its ``<section
+id="interpretability">`` (:func:`interpretability_section` renders that section alone): per
+dataset, channel importance as scalp topomaps (the dataset montage; stacked filter-bank
+channels are already grouped under their electrode) and channel x band heatmaps, one panel
+per pipeline side by side; ground-truth recovery with CIs over subjects (simulated data);
+rank agreement across folds and subjects; the biomarker table; and the top channels and
+bands of every pipeline and method. Figures are embedded as PNG data URIs and saved as
+PNG + SVG under ``<out>/report/figures``. Every dataset string (channel, band, class,
+pipeline, dataset names) is escaped by ``templates/interpretability.html``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import matplotlib
 
 matplotlib.use("Agg")
@@ -30,57 +30,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from neurocompare.explain.stability import biomarker_table, importance_matrix, rank_agreement
-from neurocompare.report.build import _Figures, _records
+from neurocompare.records.importance import ImportanceStore
+from neurocompare.records.manifest import read_runs
+from neurocompare.report.context import FigureFolder, records_by_name
+from neurocompare.report.rendering import render
 from neurocompare.stats.recovery import recovery_scores, recovery_summary
 
-__all__ = ["channel_band_heatmaps", "interpretability_section", "mean_importance",
-           "scalp_topomaps"]
+__all__ = ["channel_band_heatmaps", "interpretability_context", "interpretability_section",
+           "mean_importance", "scalp_topomaps"]
 
 logger = logging.getLogger(__name__)
 
 #: Methods whose channel x band matrix the heatmap prefers, in order.
 _HEATMAP_ORDER = ("shap", "patterns", "integrated-gradients", "saliency", "permutation")
-
-_TEMPLATE = """<section id="interpretability">
-<h2>Interpretability: what the pipelines use</h2>
-<p class="note">Permutation importance is the drop in {{ scoring }} when a channel, a frequency
-band (its band-passed component swapped between test trials) or a time window is permuted
-across the test trials of a fold ({{ n_rows }} importance rows). Model-specific methods (SHAP,
-Haufe/CSP patterns, integrated gradients, gradient x input) are in their own units; compare
-their rankings, not their values.</p>
-{% for d in datasets %}<h3>{{ d.name }}</h3>
-{% for fig in d.figures %}<img alt="{{ fig.alt }}" src="{{ fig.uri }}">{% endfor %}
-{% if d.recovery %}<p class="note">Ground-truth recovery (planted channels {{ d.truth_channels }};
-bands {{ d.truth_bands }}), mean over subjects [95% bootstrap CI]; chance in brackets.</p>
-<table><tr><th class="t">pipeline</th><th class="t">method</th><th>subjects</th>
-<th>channel precision@{{ k_channels }}</th><th>weighted precision@{{ k_channels }}</th>
-<th>best planted-channel rank</th><th>band precision@{{ k_bands }}</th><th>best band rank</th></tr>
-{% for r in d.recovery %}<tr><td class="t">{{ r.pipeline }}</td><td class="t">{{ r.method }}</td>
-<td>{{ r.n_subjects }}</td>{% for m in metrics %}<td>{{ r[m] }}</td>{% endfor %}</tr>{% endfor %}
-</table>{% endif %}
-{% if d.stability %}<p class="note">Stability of the rankings: mean pairwise Spearman
-correlation and top-{{ k }} Jaccard index across folds and across subjects [95% CI].</p>
-<table><tr><th class="t">pipeline</th><th class="t">method</th><th class="t">groups</th>
-<th class="t">across</th><th>units</th><th>Spearman</th><th>Jaccard top-{{ k }}</th></tr>
-{% for r in d.stability %}<tr><td class="t">{{ r.pipeline }}</td><td class="t">{{ r.method }}</td>
-<td class="t">{{ r.group_type }}</td><td class="t">{{ r.across }}</td><td>{{ r.n_units }}</td>
-<td>{{ r.spearman }}</td><td>{{ r.jaccard }}</td></tr>{% endfor %}</table>{% endif %}
-<p class="note">Biomarkers: channels and bands in the top {{ k }} of at least
-{{ "%.0f"|format(100 * min_frequency) }}% of folds whose permutation importance is above zero
-(one-sided sign-flip test over folds, Holm-corrected at {{ alpha }}).</p>
-{% if d.biomarkers %}<table><tr><th class="t">pipeline</th><th class="t">groups</th>
-<th class="t">biomarker</th><th>mean importance</th><th>top-{{ k }} frequency</th><th>p (Holm)</th>
-<th>folds</th></tr>{% for r in d.biomarkers %}<tr><td class="t">{{ r.pipeline }}</td>
-<td class="t">{{ r.group_type }}</td><td class="t">{{ r.group }}</td>
-<td>{{ "%.3f"|format(r.mean_importance) }}</td><td>{{ "%.2f"|format(r.selection_frequency) }}</td>
-<td>{{ "%.3g"|format(r.pvalue_holm) }}</td><td>{{ r.n_units }}</td></tr>{% endfor %}</table>
-{% else %}<p class="note">No stable and significant biomarker.</p>{% endif %}
-<table><tr><th class="t">pipeline</th><th class="t">method</th><th class="t">top channels</th>
-<th class="t">top bands</th><th class="t">top time windows</th></tr>
-{% for r in d.top %}<tr><td class="t">{{ r.pipeline }}</td><td class="t">{{ r.method }}</td>
-<td class="t">{{ r.channel }}</td><td class="t">{{ r.band }}</td><td class="t">{{ r.time }}</td>
-</tr>{% endfor %}</table>
-{% endfor %}</section>"""
 
 
 def _wrap(label: str, width: int = 24) -> str:
@@ -251,6 +213,69 @@ def _top_rows(rows: pd.DataFrame, n_top: int = 3) -> list[dict[str, Any]]:
     return out
 
 
+#: Recovery columns of the template, in table order.
+_RECOVERY_METRICS: Sequence[str] = ("channel_precision", "channel_weighted_precision",
+                                     "channel_rank", "band_precision", "band_rank")
+
+
+def _dataset_context(name: str, part: pd.DataFrame, record: Mapping[str, Any], method: str,
+                     k: int, min_frequency: float, alpha: float, k_channels: int,
+                     k_bands: int, figs: FigureFolder) -> dict[str, Any]:
+    truth = record.get("ground_truth") or {}
+    section: dict[str, Any] = {"name": name, "figures": []}
+    channel_values = mean_importance(part, "channel", method)
+    montage = record.get("montage")
+    if montage and not channel_values.empty:
+        fig = scalp_topomaps(channel_values, montage, f"{name}: channel importance "
+                             f"({method})")
+        if fig is not None:
+            section["figures"].append({"alt": f"topomaps {name}", "uri": figs.add(
+                fig, f"{name}_importance_topomaps")})
+    matrices = _heatmap_matrices(part)
+    if matrices:
+        section["figures"].append({"alt": f"channel x band {name}", "uri": figs.add(
+            channel_band_heatmaps(matrices, f"{name}: channel x band importance"),
+            f"{name}_importance_heatmaps")})
+    if truth.get("channels") or truth.get("informative_bands"):
+        section["recovery"] = _recovery_rows(part, truth, k_channels, k_bands)
+        section["truth_channels"] = ", ".join(map(str, truth.get("channels", [])))
+        section["truth_bands"] = ", ".join(map(str, truth.get("informative_bands", [])))
+    section["stability"] = _stability_rows(part, k)
+    section["biomarkers"] = _biomarker_rows(part, k, min_frequency, alpha)
+    section["top"] = _top_rows(part)
+    return section
+
+
+def interpretability_context(out: str | Path, rows: pd.DataFrame | None = None, *,
+                             method: str = "permutation", k: int = 3,
+                             min_frequency: float = 0.5, alpha: float = 0.05,
+                             k_channels: int = 2, k_bands: int = 2,
+                             records: Mapping[str, Mapping[str, Any]] | None = None,
+                             scoring: str = "balanced accuracy",
+                             figs: FigureFolder | None = None) -> dict[str, Any]:
+    """Draw the interpretability figures and return the values
+    ``templates/interpretability.html`` prints.
+
+    Parameters are those of :func:`interpretability_section`; ``figs`` is the figure folder
+    (``<out>/report/figures`` when omitted).
+    """
+    out = Path(out)
+    if rows is None:
+        store = ImportanceStore(out)
+        rows = store.table() if store.keys() else pd.DataFrame()
+    if records is None:
+        records = records_by_name(read_runs(out))
+    figs = figs or FigureFolder(out / "report" / "figures")
+    datasets = []
+    for name in sorted(rows["dataset"].astype(str).unique()) if len(rows) else []:
+        part = rows[rows["dataset"].astype(str) == name]
+        datasets.append(_dataset_context(name, part, records.get(name) or {}, method, k,
+                                         min_frequency, alpha, k_channels, k_bands, figs))
+    return {"datasets": datasets, "n_rows": len(rows), "k": k, "min_frequency": min_frequency,
+            "alpha": alpha, "k_channels": k_channels, "k_bands": k_bands,
+            "metrics": _RECOVERY_METRICS, "scoring": scoring}
+
+
 def interpretability_section(out: str | Path, rows: pd.DataFrame | None = None, *,
                              method: str = "permutation", k: int = 3,
                              min_frequency: float = 0.5, alpha: float = 0.05,
@@ -283,46 +308,7 @@ def interpretability_section(out: str | Path, rows: pd.DataFrame | None = None, 
     str
         ``<section id="interpretability">...</section>``, dataset strings escaped.
     """
-    from neurocompare.explain.run import ImportanceStore
-    from neurocompare.records.manifest import read_runs
-
-    out = Path(out)
-    if rows is None:
-        store = ImportanceStore(out)
-        rows = store.table() if store.keys() else pd.DataFrame()
-    if records is None:
-        records = _records(read_runs(out))
-    figs = _Figures(out / "report" / "figures")
-    datasets = []
-    for name in sorted(rows["dataset"].astype(str).unique()) if len(rows) else []:
-        part = rows[rows["dataset"].astype(str) == name]
-        record = records.get(name) or {}
-        truth = record.get("ground_truth") or {}
-        section: dict[str, Any] = {"name": name, "figures": []}
-        channel_values = mean_importance(part, "channel", method)
-        montage = record.get("montage")
-        if montage and not channel_values.empty:
-            fig = scalp_topomaps(channel_values, montage, f"{name}: channel importance "
-                                 f"({method})")
-            if fig is not None:
-                section["figures"].append({"alt": f"topomaps {name}", "uri": figs.add(
-                    fig, f"{name}_importance_topomaps")})
-        matrices = _heatmap_matrices(part)
-        if matrices:
-            section["figures"].append({"alt": f"channel x band {name}", "uri": figs.add(
-                channel_band_heatmaps(matrices, f"{name}: channel x band importance"),
-                f"{name}_importance_heatmaps")})
-        if truth.get("channels") or truth.get("informative_bands"):
-            section["recovery"] = _recovery_rows(part, truth, k_channels, k_bands)
-            section["truth_channels"] = ", ".join(map(str, truth.get("channels", [])))
-            section["truth_bands"] = ", ".join(map(str, truth.get("informative_bands", [])))
-        section["stability"] = _stability_rows(part, k)
-        section["biomarkers"] = _biomarker_rows(part, k, min_frequency, alpha)
-        section["top"] = _top_rows(part)
-        datasets.append(section)
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
-    metrics: Sequence[str] = ("channel_precision", "channel_weighted_precision",
-                              "channel_rank", "band_precision", "band_rank")
-    return env.from_string(_TEMPLATE).render(
-        datasets=datasets, n_rows=len(rows), k=k, min_frequency=min_frequency, alpha=alpha,
-        k_channels=k_channels, k_bands=k_bands, metrics=metrics, scoring=scoring)
+    context = interpretability_context(
+        out, rows, method=method, k=k, min_frequency=min_frequency, alpha=alpha,
+        k_channels=k_channels, k_bands=k_bands, records=records, scoring=scoring)
+    return render("interpretability.html", interpretability=context)
