@@ -18,6 +18,10 @@ class ImportanceStore(ResultStore):
     view is still called ``results``.
     """
 
+    #: One importance row per (result, method, group type, group): a complete order.
+    ORDER_BY = ("dataset", "pipeline", "subject", "session", "fold", "key", "method",
+                "group_type", "group")
+
     @property
     def folder(self) -> Path:
         """Folder holding the importance Parquet files."""

@@ -63,6 +63,10 @@ class ResultStore:
         Output folder of a run (created on first write).
     """
 
+    #: Columns that order :meth:`table` (those present); the last ones make the order complete
+    #: (one result row per key).
+    ORDER_BY: tuple[str, ...] = ("dataset", "pipeline", "subject", "session", "fold", "key")
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
@@ -156,9 +160,11 @@ class ResultStore:
             con.close()
 
     def table(self) -> pd.DataFrame:
-        """Every stored row, ordered by dataset, pipeline, subject, session and fold."""
-        return self.query("SELECT * FROM results ORDER BY dataset, pipeline, subject, session, "
-                          "fold")
+        """Every stored row, in the complete order of :attr:`ORDER_BY` (the same order however
+        the rows are spread over files, so everything computed from the table is repeatable)."""
+        present = set(self.query("SELECT * FROM results LIMIT 0").columns)
+        order = [f'"{c}"' for c in self.ORDER_BY if c in present]
+        return self.query(f"SELECT * FROM results ORDER BY {', '.join(order)}")
 
     def export(self, path: str | Path) -> Path:
         """Write all rows into one Parquet file (for sharing) and return its path."""
