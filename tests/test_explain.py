@@ -37,8 +37,8 @@ from neurocompare.explain.stability import (
     spearman_matrix,
 )
 from neurocompare.pipelines.registry import make_pipeline
-from neurocompare.protocols.registry import make_splitter
 from neurocompare.pipelines.seeding import seeded
+from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.importance import ImportanceStore
 from neurocompare.records.manifest import write_run
 from neurocompare.records.store import ResultStore
