@@ -1,6 +1,7 @@
 """The results store and its keys: round trips, atomic writes, parameter-sensitive keys."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import Pipeline
@@ -91,3 +92,12 @@ def test_result_buffer_writes_slow_results_at_once_and_fast_ones_together(tmp_pa
         buffer.add(_rows(1)[0])
         raise KeyboardInterrupt
     assert failed.keys() == {"k0"}
+
+
+def test_a_batch_keeps_columns_only_some_rows_have(tmp_path):
+    store = ResultStore(tmp_path)
+    store.write_many([{"key": "a", "dataset": "d", "pipeline": "lda", "accuracy": 0.6},
+                      {"key": "b", "dataset": "d", "pipeline": "net", "accuracy": 0.7,
+                       "train_epochs": 12}])
+    table = store.table().set_index("key")
+    assert table.loc["b", "train_epochs"] == 12 and pd.isna(table.loc["a", "train_epochs"])

@@ -10,6 +10,7 @@ from typing import Any
 
 from sklearn.base import BaseEstimator
 
+from neurocompare.evaluation.training import training_columns
 from neurocompare.records.keys import canonical_params, params_key
 from neurocompare.records.manifest import package_versions
 
@@ -50,7 +51,10 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
     Returns
     -------
     dict
-        Numbers, strings and booleans only (nested values as JSON).
+        Numbers, strings and booleans only (nested values as JSON). Rows of pipelines that
+        train a network carry its training diagnostics
+        (:func:`~neurocompare.evaluation.training.training_columns`: epochs, best epoch, stop
+        reason, final losses and accuracies, ``learned``, the per-epoch ``training_curve``).
     """
     canonical = canonical_params(estimator)
     row = {"dataset": dataset, "dataset_key": dataset_key, "pipeline": pipeline,
@@ -59,6 +63,7 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
                                                                sort_keys=True),
            "seed": seed, "permutation": permutation, "n_classes": n_classes}
     row |= {k: v for k, v in result.items() if k not in _OBJECTS}
+    row |= training_columns(estimator)
     row["subject"] = str(row["subject"])
     row["session"] = str(row["session"])
     row |= {"params": json.dumps(canonical, sort_keys=True, default=repr),

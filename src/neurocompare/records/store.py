@@ -126,7 +126,10 @@ class ResultStore:
 
     def _write(self, path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pylist([dict(r) for r in rows])
+        # from_pylist takes its columns from the first row only: name every column any row
+        # has (deep rows carry training columns that traditional rows sharing a batch lack)
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows])
         tmp = self.folder / f".{path.stem}.{uuid.uuid4().hex}.tmp"
         try:
             pq.write_table(table, tmp)

@@ -96,9 +96,21 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     module_ : torch.nn.Module
         The trained network (on CPU after fit).
     history_ : list of dict
-        Per-epoch ``train_loss``, ``valid_loss``, ``valid_accuracy``, ``seconds``.
+        Per-epoch ``train_loss``, ``train_accuracy`` (running, over the epoch's batches in
+        training mode, as skorch reports it), ``valid_loss``, ``valid_accuracy``, ``seconds``.
     best_epoch_ : int
         Epoch (1-based) whose weights were kept.
+    stop_reason_ : {"early_stopping", "max_epochs", "pruned"}
+        Why training ended: validation loss did not improve for ``patience`` epochs, the
+        epoch budget ran out, or the tuner pruned the trial.
+    train_accuracy_ : float
+        Accuracy of the kept weights on the trials they were trained on (evaluation mode),
+        the quantity "did the network learn?" is judged on.
+    n_train_fit_ : int
+        Trials the weights were trained on (the training fold minus the validation split).
+    majority_rate_ : float
+        Share of the most frequent class among those trials: the accuracy of always
+        answering that class, which a network that learned must beat.
     valid_indices_ : ndarray of int, shape (n_valid,)
         Rows of the ``X`` given to ``fit`` used for early stopping (empty without it).
     n_epochs_ : int
@@ -227,19 +239,22 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         for epoch in range(1, self.max_epochs + 1):
             start = time.perf_counter()
             module.train()
-            total = 0.0
+            total, correct = 0.0, 0
             for batch in _batches(len(train_idx), self.batch_size, generator):
                 idx = torch.as_tensor(train_idx[batch.numpy()], device=device)
                 if len(idx) < 2 and len(train_idx) >= 2:
                     continue  # batch norm cannot train on a single sample
                 optimizer.zero_grad()
-                loss = loss_fn(module(Xt[idx]), yt[idx])
+                logits = module(Xt[idx])
+                loss = loss_fn(logits, yt[idx])
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(idx)
+                correct += int((logits.detach().argmax(1) == yt[idx]).sum())
             if scheduler is not None:
                 scheduler.step()
-            record = {"epoch": epoch, "train_loss": total / len(train_idx)}
+            record = {"epoch": epoch, "train_loss": total / len(train_idx),
+                      "train_accuracy": correct / len(train_idx)}
             if len(valid_idx):
                 logits = self._logits(module, Xt[torch.as_tensor(valid_idx, device=device)])
                 valid_loss = float(loss_fn(logits, yt[torch.as_tensor(valid_idx,
@@ -259,12 +274,21 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             # hook of the tuner (Optuna pruning with epochs as the resource); not a parameter
             callback = getattr(self, "_epoch_callback", None)
             if callback is not None and callback(epoch, record):
+                self.stop_reason_ = "pruned"
                 break
             if len(valid_idx) and waited >= self.patience:
+                self.stop_reason_ = "early_stopping"
                 break
+        else:
+            self.stop_reason_ = "max_epochs"
         if best_state is not None:
             module.load_state_dict(best_state)
         self.n_epochs_ = len(self.history_)
+        fitted = torch.as_tensor(train_idx, device=device)
+        self.n_train_fit_ = len(train_idx)
+        self.majority_rate_ = float(np.bincount(codes[train_idx]).max() / len(train_idx))
+        self.train_accuracy_ = float(
+            (self._logits(module, Xt[fitted]).argmax(1) == yt[fitted]).float().mean())
         self.module_ = module.cpu().eval()
         self.n_params_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
         self.macs_ = count_macs(self.module_, (1, *X.shape[1:]))
