@@ -13,6 +13,7 @@ from neurocompare.pipelines.common.tuning import OptunaSearch
 from neurocompare.pipelines.deep.estimator import DeepClassifier
 from neurocompare.pipelines.registry import make_pipeline, search_space_for
 from neurocompare.records.store import ResultStore
+from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig, execute, plan
 
 INFO = SignalInfo(kind="epochs", class_names=("a", "b"), sfreq=100.0)
@@ -78,14 +79,21 @@ def test_network_is_found_inside_pipelines_and_searches(separable):
     assert training_columns(make_pipeline("bandpower-lda", INFO).fit(X, y)) == {}
 
 
-def test_deep_rows_carry_the_diagnostics_and_traditional_rows_do_not(tmp_path):
+UNTRAINED = "shallow-convnet:net__max_epochs=2,net__lr=1e-9,net__lr_schedule='constant'"
+
+
+def test_deep_rows_carry_the_diagnostics_and_the_report_flags_a_network_that_did_not_learn(
+        tmp_path):
     config = RunConfig(datasets=[("simulated-mi", {"n_subjects": 1, "n_sessions": 1,
                                                    "n_trials_per_class": 20})],
-                       pipelines=["bandpower-lda", "shallow-convnet:net__max_epochs=3"],
-                       out=tmp_path, jobs=1)
+                       pipelines=["bandpower-lda", UNTRAINED], out=tmp_path, jobs=1)
     execute(plan(config))
     table = ResultStore(tmp_path).table().set_index("pipeline")
-    deep = table.loc["shallow-convnet:net__max_epochs=3"]
-    assert deep["train_epochs"].eq(3).all() and deep["learned"].notna().all()
-    assert all(len(json.loads(c)) == 3 for c in deep["training_curve"])
+    deep = table.loc[UNTRAINED]
+    assert deep["train_epochs"].eq(2).all() and not deep["learned"].any()
+    assert all(len(json.loads(c)) == 2 for c in deep["training_curve"])
     assert table.loc["bandpower-lda", "train_epochs"].isna().all()
+    html = build_report(tmp_path).read_text()
+    assert 'id="training"' in html and "did not learn" in html
+    assert f"Warning: {UNTRAINED} did not learn" in html.replace("&#39;", "'")
+    assert (tmp_path / "report" / "figures" / "simulated-mi_training_curves.png").is_file()

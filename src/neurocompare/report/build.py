@@ -24,9 +24,11 @@ from neurocompare.report.context import FigureFolder, records_by_name, safe_name
 from neurocompare.report.data_efficiency import budget_context
 from neurocompare.report.interpretability import interpretability_context
 from neurocompare.report.rendering import render, trusted
+from neurocompare.report.training import training_context
 from neurocompare.stats.compare import chance_table, headline
 from neurocompare.stats.report_tables import dataset_tables, has_permutations, pooled_difference
 from neurocompare.stats.summary import largest_budget, real_runs, summary_table
+from neurocompare.stats.training import not_learned, training_summary
 
 __all__ = ["build_report"]
 
@@ -75,17 +77,19 @@ def build_report(out: str | Path, metric: str = "accuracy",
     for name, tables in per_dataset.items():
         tables.pairwise.to_csv(tables_folder / f"pairwise_{safe_name(name)}.csv", index=False)
     budget = budget_context(everything, figs.add)
+    training = training_context(real, figs)
+    flagged = not_learned(training_summary(real))
     interpretability = interpretability_context(out, records=records, figs=figs) \
         if (out / "importance").is_dir() else None
     html = render(
         "report.html",
         generated=datetime.now(UTC).isoformat(timespec="seconds"), results=str(store.folder),
         n_rows=len(real), n_pipelines=real["pipeline"].nunique(), metric=metric,
-        headline=headline_rows(head, records), summary=summary.to_dict("records"),
+        headline=headline_rows(head, records, flagged), summary=summary.to_dict("records"),
         datasets=datasets, forest=forest, meta=pooled.meta if pooled else None,
         stouffer=pooled.stouffer if pooled else None,
         at_chance=chance[chance["at_chance"]].to_dict("records"),
-        has_permutations=has_permutations(table), runs=runs, budget=budget,
+        has_permutations=has_permutations(table), runs=runs, budget=budget, training=training,
         interpretability=interpretability, extra_sections=trusted(extra_sections or []),
     )
     path = folder / "report.html"

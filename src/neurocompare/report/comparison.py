@@ -28,13 +28,16 @@ _COSTS = [("fit_time_s", "training time per fold (s)"),
 _ENERGY = ("energy_j", "estimated compute energy per prediction (J)")
 
 
-def headline_rows(head: pd.DataFrame,
-                  records: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Headline rows with the ``application`` of each dataset (from its record's kind)."""
+def headline_rows(head: pd.DataFrame, records: Mapping[str, Mapping[str, Any]],
+                  not_learned: set[tuple[str, str]] = frozenset()) -> list[dict[str, Any]]:
+    """Headline rows with the ``application`` of each dataset (from its record's kind) and
+    ``deep_did_not_learn``: the deep pipeline compared is one that did not learn
+    (:func:`neurocompare.stats.training.not_learned`), so the row is no deep-learning result."""
     rows = head.to_dict("records")
     for row in rows:
         kind = records.get(row["dataset"], {}).get("kind", "epochs")
         row["application"] = APPLICATIONS.get(kind, kind)
+        row["deep_did_not_learn"] = (row["dataset"], row["a"]) in not_learned
     return rows
 
 
