@@ -63,4 +63,4 @@ def training_context(table: pd.DataFrame, figs: FigureFolder) -> dict[str, Any] 
         figures.append({"dataset": dataset,
                         "uri": figs.add(fig, f"{dataset}_training_curves")})
     return {"rows": summary.to_dict("records"), "figures": figures,
-            "not_learned": summary[summary["did_not_learn"]].to_dict("records")}
+            "not_learned": summary.loc[summary["did_not_learn"].astype(bool)].to_dict("records")}

@@ -63,7 +63,9 @@ def training_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 def not_learned(summary: pd.DataFrame) -> set[tuple[str, str]]:
     """(dataset, pipeline) pairs of :func:`training_summary` that did not learn."""
-    flagged = summary[summary["did_not_learn"]]
+    if summary.empty:
+        return set()
+    flagged = summary.loc[summary["did_not_learn"].astype(bool)]
     return set(zip(flagged["dataset"], flagged["pipeline"], strict=True))
 
 
