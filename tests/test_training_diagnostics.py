@@ -97,3 +97,17 @@ def test_deep_rows_carry_the_diagnostics_and_the_report_flags_a_network_that_did
     assert 'id="training"' in html and "did not learn" in html
     assert f"Warning: {UNTRAINED} did not learn" in html.replace("&#39;", "'")
     assert (tmp_path / "report" / "figures" / "simulated-mi_training_curves.png").is_file()
+
+
+def test_sanity_check_passes_a_working_network_and_fails_a_dead_learning_rate():
+    from neurocompare.runner import sanity_check
+
+    config = RunConfig(datasets=[("simulated-mi", {"n_subjects": 1, "n_sessions": 1,
+                                                   "n_trials_per_class": 20})],
+                       pipelines=["bandpower-lda", "shallow-convnet:net__max_epochs=40",
+                                  UNTRAINED])
+    results = {r.pipeline: r for r in sanity_check(config, n_trials=20)}
+    assert set(results) == {"shallow-convnet:net__max_epochs=40", UNTRAINED}  # deep only
+    working, dead = results["shallow-convnet:net__max_epochs=40"], results[UNTRAINED]
+    assert working.passed and working.epochs == 40 and working.n_trials == 20
+    assert not dead.passed and dead.train_accuracy < 0.95 and dead.epochs == 2

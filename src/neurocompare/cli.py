@@ -27,7 +27,15 @@ from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.protocols.registry import PROTOCOLS
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
-from neurocompare.runner import RunConfig, RunOutcome, explain_results, plan, run_comparison
+from neurocompare.runner import (
+    RunConfig,
+    RunOutcome,
+    SanityResult,
+    explain_results,
+    plan,
+    run_comparison,
+    sanity_check,
+)
 from neurocompare.stats.summary import largest_budget, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -127,6 +135,9 @@ def run(
         "fold).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
     report: Annotated[bool, typer.Option(help="Write the HTML report at the end.")] = True,
+    sanity: Annotated[bool, typer.Option(
+        help="First check that each deep pipeline can overfit 40 training trials (train "
+        "accuracy >= 0.95): catches broken wiring, input scale, dead learning rates.")] = False,
     data_root: Annotated[Path | None, typer.Option(
         help=f"Folder of the real datasets (or set {DATA_ROOT_ENV}).")] = None,
 ) -> None:
@@ -150,7 +161,8 @@ def run(
     if data_root is not None:
         os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
     cfg = RunConfig(**values)
-    outcome = _run_with_progress(cfg)
+    extra = {"sanity": _sanity(cfg)} if sanity else None
+    outcome = _run_with_progress(cfg, extra)
     _print_summary(Path(cfg.out))
     errors = outcome.errors
     console.print(f"{outcome.total('computed')} results computed, "
@@ -178,7 +190,24 @@ def _protocol_params(items: list[str]) -> dict[str, Any]:
     return params
 
 
-def _run_with_progress(cfg: RunConfig) -> RunOutcome:
+def _sanity(cfg: RunConfig) -> list[dict[str, Any]]:
+    """Run the overfitting check of the deep pipelines, print it, return it as records."""
+    results: list[SanityResult] = sanity_check(cfg)
+    view = Table(title="Sanity: can each network overfit 40 training trials?")
+    for column in ("dataset", "pipeline", "train accuracy", "epochs", "verdict"):
+        view.add_column(column)
+    for r in results:
+        verdict = "pass" if r.passed else f"FAIL {r.error}".strip()
+        view.add_row(r.dataset, r.pipeline, f"{r.train_accuracy:.3f}", str(r.epochs), verdict)
+    console.print(view)
+    failed = [r.pipeline for r in results if not r.passed]
+    if failed:
+        err_console.print(f"sanity: {', '.join(failed)} could not overfit a small training "
+                          "set; their results will not show what deep learning can do")
+    return [{**r.__dict__, "passed": r.passed} for r in results]
+
+
+def _run_with_progress(cfg: RunConfig, extra: dict[str, Any] | None = None) -> RunOutcome:
     """Plan and run ``cfg`` with one progress bar over its work units."""
     units = plan(cfg)
     console.print(f"neurocompare {__version__}: {len(units)} work units, "
@@ -193,7 +222,7 @@ def _run_with_progress(cfg: RunConfig) -> RunOutcome:
             progress.update(task, advance=1, description=report.label)
             progress.refresh()
 
-        return run_comparison(cfg, units, on_done=done)
+        return run_comparison(cfg, units, on_done=done, extra=extra)
 
 
 @app.command("report")

@@ -16,11 +16,13 @@ from neurocompare._parallel import mark_baseline
 from neurocompare.runner.config import RunConfig
 from neurocompare.runner.plan import dataset_records, execute, plan
 from neurocompare.runner.runs import RunOutcome, explain_results, run_comparison, stored_configs
+from neurocompare.runner.sanity import SanityResult, sanity_check
 from neurocompare.runner.units import UnitReport, WorkUnit, permuted, run_unit
 
 __all__ = [
     "RunConfig",
     "RunOutcome",
+    "SanityResult",
     "UnitReport",
     "WorkUnit",
     "dataset_records",
@@ -30,6 +32,7 @@ __all__ = [
     "plan",
     "run_comparison",
     "run_unit",
+    "sanity_check",
     "stored_configs",
 ]
 

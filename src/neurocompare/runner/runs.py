@@ -39,9 +39,11 @@ class RunOutcome:
 
 
 def run_comparison(config: RunConfig, units: Sequence[WorkUnit] | None = None, *,
-                   on_done: Callable[[UnitReport], None] | None = None) -> RunOutcome:
+                   on_done: Callable[[UnitReport], None] | None = None,
+                   extra: dict[str, Any] | None = None) -> RunOutcome:
     """Plan (unless ``units`` are given), execute, and append the run record to
-    ``<out>/runs.jsonl`` (configuration, counts, dataset provenance, machine, versions)."""
+    ``<out>/runs.jsonl`` (configuration, counts, dataset provenance, machine, versions, and
+    the ``extra`` items, e.g. sanity-check results)."""
     start, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     units = plan(config) if units is None else units
     records = dataset_records(config)
@@ -53,7 +55,7 @@ def run_comparison(config: RunConfig, units: Sequence[WorkUnit] | None = None, *
         "duration_s": outcome.duration_s, "computed": outcome.total("computed"),
         "skipped": outcome.total("skipped"), "failed": len(outcome.errors),
         "datasets": records, "workers": sorted({r.worker for r in reports}),
-        "machine": machine_info(), "versions": package_versions()})
+        "machine": machine_info(), "versions": package_versions(), **(extra or {})})
     return outcome
 
 
