@@ -2,10 +2,16 @@
 
 import numpy as np
 import pytest
+from scipy.stats import binom
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from neurocompare import InputError
-from neurocompare.data.simulated import CHANNELS, SimulatedMotorImagery
-from neurocompare.pipelines.eeg.features import band_power
+from neurocompare.data.simulated import CHANNELS, WAVEFORM, SimulatedMotorImagery
+from neurocompare.data.waveforms import chirp_templates
+from neurocompare.pipelines.eeg.features import CANONICAL_BANDS, band_power
+from neurocompare.pipelines.eeg.filters import bandpass
+from neurocompare.pipelines.registry import make_pipeline
 
 
 def test_shapes_metadata_and_ground_truth(small_sim):
@@ -60,3 +66,112 @@ def test_bad_parameters_are_named():
         SimulatedMotorImagery(n_trials_per_class=0).subjects()
     with pytest.raises(InputError, match="subject"):
         SimulatedMotorImagery(n_subjects=2).load_subject(3)
+
+
+# -- scenarios -------------------------------------------------------------------------------
+TRADITIONAL_BLIND = ("bandpower-lda", "csp-lda", "ts-lr", "mvpa-lr")
+
+
+def _cv_accuracy(label, data):
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    return cross_val_score(make_pipeline(label, data.info), data.X, data.y, cv=cv).mean()
+
+
+@pytest.fixture(scope="module")
+def waveform_data():
+    return SimulatedMotorImagery(n_subjects=1, n_sessions=1, n_trials_per_class=100,
+                                 scenario="waveform").load_subject(1)
+
+
+def test_erd_default_keeps_fingerprint_and_data():
+    # literals from the simulator before the scenario parameter existed: stored result keys
+    # contain the fingerprint, so these must never change
+    assert SimulatedMotorImagery().fingerprint() == "c5aa24c6e10c"
+    assert SimulatedMotorImagery(n_subjects=2).fingerprint() == "b0b77999830e"
+    small = SimulatedMotorImagery(n_subjects=1, n_sessions=1, n_trials_per_class=5)
+    explicit = SimulatedMotorImagery(n_subjects=1, n_sessions=1, n_trials_per_class=5,
+                                     scenario="erd")
+    assert small.fingerprint() == explicit.fingerprint() == "9c0360c8c16d"
+    data = small.load_subject(1)
+    np.testing.assert_array_equal(explicit.load_subject(1).X, data.X)
+    assert data.y.tolist() == [0, 1, 0, 0, 0, 1, 1, 1, 1, 0]
+    np.testing.assert_allclose(np.abs(data.X).sum(), 0.7390697819924466, rtol=1e-9)
+    np.testing.assert_allclose(data.X[0, 0, :3], [-1.7868880465671312e-06,
+                                                  -2.7625680511145505e-06,
+                                                  -1.5283359397314086e-06], rtol=1e-9)
+    others = {SimulatedMotorImagery(scenario=s).fingerprint() for s in ("waveform", "null")}
+    assert len(others) == 2 and "c5aa24c6e10c" not in others
+
+
+def test_bad_scenario_and_short_waveform_epochs_are_named():
+    with pytest.raises(InputError, match=r"scenario.*'erd', 'waveform', 'null'"):
+        SimulatedMotorImagery(scenario="erp").subjects()
+    with pytest.raises(InputError, match="duration"):
+        SimulatedMotorImagery(scenario="waveform", duration=1.5).subjects()
+
+
+def test_waveform_templates_share_amplitude_spectrum_and_autocorrelation():
+    rising, falling = chirp_templates(128.0, WAVEFORM["length"], WAVEFORM["f_start"],
+                                      WAVEFORM["f_stop"])
+    assert np.abs(rising - falling).max() > 0.5  # different shapes ...
+    # ... same zero-padded amplitude spectrum, i.e. the same linear autocorrelation
+    n = 4 * rising.size
+    np.testing.assert_allclose(np.abs(np.fft.rfft(rising, n)), np.abs(np.fft.rfft(falling, n)),
+                               atol=1e-9)
+    np.testing.assert_allclose(np.correlate(rising, rising, "full"),
+                               np.correlate(falling, falling, "full"), atol=1e-9)
+
+
+def test_null_and_waveform_share_the_background():
+    params = {"n_subjects": 1, "n_sessions": 1, "n_trials_per_class": 10}
+    null = SimulatedMotorImagery(scenario="null", **params).load_subject(1)
+    no_erd = SimulatedMotorImagery(effects=(0.0,), **params).load_subject(1)
+    np.testing.assert_array_equal(null.X, no_erd.X)
+    assert (null.metadata["effect_size"] == 0.0).all()
+    wave = SimulatedMotorImagery(scenario="waveform", **params).load_subject(1)
+    added = np.abs(wave.X - null.X).mean(axis=(0, 2))
+    assert CHANNELS[int(np.argmax(added))] == "Cz"
+    truth = wave.info.ground_truth
+    assert truth["channels"] == ["Cz"] and truth["informative_bands"] == []
+    assert null.info.ground_truth["channels"] == null.info.ground_truth["informative_bands"] == []
+
+
+def test_waveform_class_statistics_match(waveform_data):
+    data = waveform_data
+    power = np.log(band_power(data.X, data.info.sfreq, CANONICAL_BANDS)).reshape(len(data.y), -1)
+    a, b = power[data.y == 0], power[data.y == 1]
+    standardised = np.abs(a.mean(0) - b.mean(0)) / np.sqrt((a.var(0) + b.var(0)) / 2)
+    # sampling sd of one standardised difference is sqrt(2 / 100) = 0.14; max over 120
+    # features of pure noise is about 0.4 (the ERD scenario gives about 2)
+    assert standardised.max() < 0.6
+    X = bandpass(data.X, data.info.sfreq, 8.0, 30.0)
+    cov = np.einsum("nct,ndt->ncd", X, X)
+    gap = np.linalg.norm(cov[data.y == 0].mean(0) - cov[data.y == 1].mean(0))
+    assert gap / np.linalg.norm(cov.mean(0)) < 0.25  # label shuffles give ~0.1, ERD ~0.8
+
+
+def test_waveform_is_invisible_to_traditional_features_but_present(waveform_data):
+    data = waveform_data
+    for label in TRADITIONAL_BLIND:
+        assert _cv_accuracy(label, data) < 0.62, label
+    # a matched filter (peak absolute correlation with each class template over lags) on
+    # the transient's spatial pattern finds the class
+    weights = data.info.ground_truth["channel_weights"]
+    source = np.einsum("c,nct->nt", np.array([weights[ch] for ch in CHANNELS]), data.X)
+    templates = chirp_templates(data.info.sfreq, WAVEFORM["length"], WAVEFORM["f_start"],
+                                WAVEFORM["f_stop"])
+    features = np.log([[np.abs(np.correlate(trial, t, "valid")).max() for t in templates]
+                       for trial in source])
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    assert cross_val_score(LinearDiscriminantAnalysis(), features, data.y, cv=cv).mean() > 0.85
+
+
+def test_null_scenario_is_at_chance_for_traditional_pipelines():
+    data = SimulatedMotorImagery(n_subjects=1, n_sessions=1, n_trials_per_class=100,
+                                 scenario="null").load_subject(1)
+    # one-sided: under no information an accuracy above the 99.9 % binomial quantile would
+    # be a leak; cross-validation under the null is often *below* 0.5 (class balance of the
+    # training fold is anti-correlated with that of the test fold)
+    bound = binom.ppf(0.999, len(data.y), 0.5) / len(data.y)
+    for label in (*TRADITIONAL_BLIND, "bandpower-lr", "mdm"):
+        assert _cv_accuracy(label, data) <= bound, label

@@ -54,6 +54,11 @@ class Dataset(ABC):
         entry, :data:`WHOLE_DATASET`, loads every row at once; used where every sample *is* a
         subject (connectomes, clinical tables), so ``metadata["subject"]`` keeps the real
         subject ids (repeated visits share one) for the subject- and site-level protocols.
+    fingerprint_defaults : dict
+        Parameters added after results were first stored, each with the value that keeps the
+        original behaviour. :meth:`fingerprint` leaves a parameter out while it equals its
+        entry here, so adding a backwards-compatible option does not change the key of any
+        stored result.
     """
 
     name: ClassVar[str] = ""
@@ -61,6 +66,7 @@ class Dataset(ABC):
     description: ClassVar[str] = ""
     scope_note: ClassVar[str] = ""
     loading_unit: ClassVar[str] = "subject"
+    fingerprint_defaults: ClassVar[dict[str, Any]] = {}
 
     # -- to implement ------------------------------------------------------------------
     @abstractmethod
@@ -79,8 +85,16 @@ class Dataset(ABC):
         return {}
 
     def fingerprint(self) -> str:
-        """Return a short stable hash of the dataset's name and parameters."""
-        text = json.dumps({"name": self.name, **self.get_params()}, sort_keys=True, default=str)
+        """Return a short stable hash of the dataset's name and parameters.
+
+        The fingerprint is part of every stored result key. A parameter listed in
+        :attr:`fingerprint_defaults` is hashed only when it differs from its listed value: a
+        parameter added later then leaves the keys of results computed before it existed (at
+        its original behaviour) unchanged, while any other value gets keys of its own.
+        """
+        params = {k: v for k, v in self.get_params().items()
+                  if k not in self.fingerprint_defaults or v != self.fingerprint_defaults[k]}
+        text = json.dumps({"name": self.name, **params}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def files(self, subject: Any) -> list[Path]:

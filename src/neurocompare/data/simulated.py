@@ -16,21 +16,35 @@ fronto-central, central and parietal scalp) at 128 Hz, in volts, built from
 Ground truth (``info.ground_truth``) lists the planted channels, bands and time window and
 each subject's effect size, so that interpretability methods can be scored against it.
 Each subject is generated from its own seeded generator and can be loaded on its own.
+
+Two control scenarios share this background and change only what carries the class:
+
+* ``'waveform'``: no ERD; instead a transient at Cz whose *shape* depends on the class (a
+  rising chirp for one, the same chirp reversed in time for the other; see
+  :mod:`neurocompare.data.waveforms`). Band power, CSP and tangent-space features are blind
+  to it by construction, a model that sees the waveform's time course is not: the control
+  where a deep network should beat the traditional pipelines.
+* ``'null'``: no effect at all (labels independent of the signal): every pipeline should
+  sit at chance.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import mne
 import numpy as np
 import pandas as pd
 
-from neurocompare._errors import input_error
+from neurocompare._errors import check_option, input_error
 from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData, SignalInfo
+from neurocompare.data.waveforms import chirp_templates, place_transients, template_latencies
 
-__all__ = ["CHANNELS", "SimulatedMotorImagery", "colored_noise", "narrowband_noise"]
+__all__ = ["CHANNELS", "SCENARIOS", "SimulatedMotorImagery", "colored_noise",
+           "narrowband_noise"]
 
 CHANNELS = (
     "Fp1", "Fp2", "Fz", "FC3", "FC1", "FCz", "FC2", "FC4",
@@ -43,6 +57,13 @@ BANDS = {"mu": (8.0, 13.0), "beta": (13.0, 30.0)}
 ERD_ONSET = 0.5  # seconds after the cue
 #: Default per-subject ERD depth (fraction of mu/beta amplitude removed): strong to none.
 DEFAULT_EFFECTS = (0.6, 0.5, 0.4, 0.3, 0.15, 0.03)
+#: What carries the class: ERD (the default), a class-specific waveform, or nothing.
+SCENARIOS = ("erd", "waveform", "null")
+#: The ``'waveform'`` transient: source channel, spatial spread (m), chirp length (s) and
+#: sweep (Hz), minimum distance from the epoch edges (s), and peak amplitude at effect 1 (in
+#: the background's units, where the background at Cz is about 0.9 rms).
+WAVEFORM = {"channel": "Cz", "sigma": 0.03, "length": 1.0, "f_start": 6.0, "f_stop": 28.0,
+            "margin": 0.25, "amplitude": 8.0}
 
 
 def colored_noise(rng: np.random.Generator, shape: tuple[int, ...], exponent: float = 1.0
@@ -113,13 +134,46 @@ class SimulatedMotorImagery(Dataset):
     n_trials_per_class : int
         Trials per class and session.
     effects : tuple of float
-        ERD depth per subject (fraction in [0, 1) of mu/beta amplitude removed).
+        Effect size per subject, in [0, 1): ``'erd'``: the ERD depth (fraction of mu/beta
+        amplitude removed); ``'waveform'``: the transient's amplitude as a fraction of
+        ``WAVEFORM["amplitude"]``; ignored by ``'null'``.
     sfreq : float
         Sampling rate in Hz.
     duration : float
         Trial length in seconds from the cue.
     seed : int
-        Base seed; subject ``s`` uses ``numpy.random.default_rng([seed, s])``.
+        Base seed; subject ``s`` uses ``numpy.random.default_rng([seed, s])`` (and the
+        waveform scenario's latencies and signs ``default_rng([seed, s, 1])``, so that its
+        background is sample for sample that of ``'null'``).
+    scenario : {"erd", "waveform", "null"}
+        What carries the class (see the module docstring). ``'null'`` is the ``'erd'`` data
+        with no ERD; ``'waveform'`` is the ``'null'`` data plus the class transients.
+
+    Notes
+    -----
+    ``scenario`` came after results on this dataset were stored; at its default ``'erd'`` it
+    is left out of :meth:`fingerprint` (:attr:`Dataset.fingerprint_defaults`), so those
+    results keep their keys.
+
+    Why the traditional features cannot see the ``'waveform'`` class: the two templates
+    have the same amplitude spectrum and autocorrelation (one is the other reversed in
+    time), the same spatial pattern, latencies drawn symmetrically in the epoch and a random
+    sign, on a background whose distribution is unchanged by time reversal. A trial of one
+    class is therefore distributed as a time-reversed trial of the other (exactly, but for
+    a one-sample asymmetry in the onsets of the muscle bursts), and
+
+    * band power (Welch periodograms, hence any spectral feature) is unchanged by time
+      reversal of a trial: equal distributions per class;
+    * the spatial covariance ``X X^T`` (also after the zero-phase band-pass of CSP and the
+      tangent space) is unchanged by reversal: CSP finds no variance contrast and the class
+      Riemannian means coincide;
+    * a linear model of the raw samples (time-domain MVPA) sees class means of zero, since
+      the sign of each transient is random (the jitter alone would blur them too).
+
+    What tells the classes apart is the order in time of the frequencies (low before high,
+    or high before low): a non-linear time-asymmetric feature, such as the peak of a matched
+    filter or a convolutional network's temporal filters followed by a non-linearity and
+    pooling that keeps some time resolution.
     """
 
     name = "simulated-mi"
@@ -134,6 +188,9 @@ class SimulatedMotorImagery(Dataset):
     sfreq: float = 128.0
     duration: float = 3.0
     seed: int = 42
+    scenario: str = "erd"
+
+    fingerprint_defaults: ClassVar[dict[str, Any]] = {"scenario": "erd"}
 
     def _check(self) -> None:
         for field_name in ("n_subjects", "n_sessions", "n_trials_per_class"):
@@ -144,6 +201,11 @@ class SimulatedMotorImagery(Dataset):
             raise input_error("effects", "values in [0, 1)", self.effects)
         if self.sfreq < 64:
             raise input_error("sfreq", "at least 64 Hz (beta reaches 30 Hz)", self.sfreq)
+        check_option("scenario", self.scenario, SCENARIOS)
+        shortest = WAVEFORM["length"] + 2 * WAVEFORM["margin"] + 0.5
+        if self.scenario == "waveform" and self.duration < shortest:
+            raise input_error("duration", f"at least {shortest:g} s for the waveform scenario "
+                              "(room for the transient's latency jitter)", self.duration)
 
     def subjects(self) -> list[int]:
         """Return ``1 .. n_subjects``."""
@@ -151,13 +213,40 @@ class SimulatedMotorImagery(Dataset):
         return list(range(1, self.n_subjects + 1))
 
     def effect_size(self, subject: int) -> float:
-        """Return the ERD depth planted in ``subject``."""
+        """Return the effect planted in ``subject`` (ERD depth, waveform amplitude or 0)."""
+        if self.scenario == "null":
+            return 0.0
         return float(self.effects[(subject - 1) % len(self.effects)])
 
     def ground_truth(self) -> dict:
-        """Return the planted effects: channels (with projection weights), bands, window."""
+        """Return the planted effects: channels (with projection weights), bands, window.
+
+        ``'waveform'``: the transient's channel and weights, no informative band (band power
+        is blind to it) and the window its latency spans; ``'null'``: no informative channel
+        or band.
+        """
         positions = _positions()
         index = {ch: i for i, ch in enumerate(CHANNELS)}
+        sizes = {s: self.effect_size(s) for s in range(1, self.n_subjects + 1)}
+        if self.scenario == "null":
+            return {"effect": "none: labels are independent of the signal", "channels": [],
+                    "channel_weights": {}, "bands": {}, "informative_bands": [],
+                    "time_window": None, "effect_sizes": sizes}
+        if self.scenario == "waveform":
+            weights = _gain(positions, positions[index[WAVEFORM["channel"]]],
+                            WAVEFORM["sigma"])
+            return {
+                "effect": "class-specific transient waveform at Cz (rising vs falling chirp, "
+                          "equal power spectrum and spatial pattern, jittered latency, "
+                          "random sign)",
+                "channels": [WAVEFORM["channel"]],
+                "channel_weights": {ch: round(float(w), 4) for ch, w in zip(CHANNELS, weights,
+                                                                             strict=True)},
+                "bands": {}, "informative_bands": [],
+                "frequency_range": [WAVEFORM["f_start"], WAVEFORM["f_stop"]],
+                "time_window": [WAVEFORM["margin"], self.duration - WAVEFORM["margin"]],
+                "effect_sizes": sizes,
+            }
         weights = np.maximum(_gain(positions, positions[index["C3"]], 0.025),
                              _gain(positions, positions[index["C4"]], 0.025))
         return {
@@ -181,6 +270,8 @@ class SimulatedMotorImagery(Dataset):
         # smooth ERD onset: 0 before ERD_ONSET, 1 after ~0.3 s
         ramp = 1.0 / (1.0 + np.exp(-(times - ERD_ONSET - 0.15) / 0.05))
         effect = self.effect_size(subject)
+        depth = effect if self.scenario == "erd" else 0.0
+        transient = self._transient_source(subject, positions, index, n_times, effect)
         mu_peak = rng.uniform(9.5, 11.5)
         beta_peak = rng.uniform(18.0, 24.0)
         motor = {side: _gain(positions, positions[index[ch]], 0.025)
@@ -202,12 +293,14 @@ class SimulatedMotorImagery(Dataset):
             X += 1.2 * np.exp(rng.normal(0, 0.4, (n_per, 1, 1))) * alpha * alpha_map[:, None]
             for side, code in (("left", 1), ("right", 0)):
                 # imagining the right hand (code 1) desynchronises the left cortex, and v.v.
-                attenuation = 1.0 - effect * ramp[None, :] * (y == code)[:, None]
+                attenuation = 1.0 - depth * ramp[None, :] * (y == code)[:, None]
                 amp = np.exp(rng.normal(0, 0.3, (n_per, 1)))
                 mu = narrowband_noise(rng, (n_per, n_times), sfreq, mu_peak, 1.0)
                 beta = narrowband_noise(rng, (n_per, n_times), sfreq, beta_peak, 2.5)
                 rhythm = amp * attenuation * (2.0 * mu + 0.8 * beta)
                 X += rhythm[:, None, :] * motor[side][None, :, None]
+            if transient is not None:
+                X += transient(y)
             self._add_artefacts(rng, X, frontal, sfreq)
             X *= rng.uniform(0.9, 1.1, (1, n_ch, 1))  # session-specific electrode gain
             parts.append(X * 10e-6)  # about 10 microvolts rms
@@ -220,6 +313,29 @@ class SimulatedMotorImagery(Dataset):
         )
         return NeuralData(np.concatenate(parts), np.concatenate(labels).astype(np.int64),
                           pd.DataFrame(rows), info)
+
+    def _transient_source(self, subject: int, positions: np.ndarray, index: dict[str, int],
+                          n_times: int, effect: float
+                          ) -> Callable[[np.ndarray], np.ndarray] | None:
+        """For ``'waveform'``: a function of one session's labels returning the class
+        transients projected to the channels, shape (n_trials, n_channels, n_times); else
+        None. Its latencies and signs come from a generator of their own, so the background
+        draws (and data) equal those of ``'null'``."""
+        if self.scenario != "waveform":
+            return None
+        rng = np.random.default_rng([self.seed, subject, 1])
+        templates = WAVEFORM["amplitude"] * effect * chirp_templates(
+            self.sfreq, WAVEFORM["length"], WAVEFORM["f_start"], WAVEFORM["f_stop"])
+        pattern = _gain(positions, positions[index[WAVEFORM["channel"]]], WAVEFORM["sigma"])
+        margin = round(WAVEFORM["margin"] * self.sfreq)
+
+        def transient(y: np.ndarray) -> np.ndarray:
+            onsets = template_latencies(rng, len(y), n_times, templates.shape[1], margin)
+            signs = rng.choice([-1.0, 1.0], len(y))
+            source = place_transients(templates, y, onsets, signs, n_times)
+            return source[:, None, :] * pattern[None, :, None]
+
+        return transient
 
     @staticmethod
     def _add_artefacts(rng: np.random.Generator, X: np.ndarray, frontal: np.ndarray,
