@@ -334,7 +334,7 @@ def test_runner_end_to_end_with_leave_site_out(tmp_path, monkeypatch):
 
     assert {"abide-cc200", "timeseries-files", "nifti-atlas"} <= set(DATASETS)
     assert {spec.name for spec in CONNECTOME_SPECS} <= set(registry.PIPELINES)
-    monkeypatch.setattr(runner.os, "cpu_count", lambda: 1)  # one torch thread
+    monkeypatch.setattr("os.cpu_count", lambda: 1)  # one torch thread
     X, y, metadata = simulate(n_subjects=40, n_rois=8, strength=0.8)
     names = []
     for i, x in enumerate(X):

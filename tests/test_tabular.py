@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from imblearn.pipeline import Pipeline as ImbPipeline
 
-from neurocompare import runner
 from neurocompare._errors import InputError
 from neurocompare.config import data_root
 from neurocompare.data.base import WHOLE_DATASET
@@ -146,7 +145,7 @@ def test_runner_end_to_end_on_oasis(oasis_root, tmp_path, monkeypatch):
     assert {spec.name for spec in TABULAR_SPECS} <= set(registry.PIPELINES)
     # one torch thread: the runner gives a single job every core, and two threads on a busy
     # 2-core machine make small networks ~10x slower
-    monkeypatch.setattr(runner.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
     config = RunConfig(datasets=[("oasis-longitudinal", {})],
                        pipelines=["tab-lr", "tab-mlp:net__max_epochs=60"],
                        protocol="subject-kfold", protocol_params={"n_splits": 5},
