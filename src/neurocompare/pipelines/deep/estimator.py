@@ -35,6 +35,11 @@ from torch import nn
 from neurocompare._errors import check_option, input_error
 from neurocompare.cost.macs import count_macs
 from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.deep.augmentation import (
+    augment,
+    check_augmentation,
+    make_augmentations,
+)
 from neurocompare.pipelines.deep.modules import MODULES
 
 __all__ = ["DeepClassifier", "resolve_device"]
@@ -89,6 +94,14 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     lr_schedule : {"cosine", "constant"}
         ``"cosine"`` anneals the learning rate from ``lr`` towards 0 over ``max_epochs``
         epochs (braindecode's default schedule); ``"constant"`` keeps ``lr``.
+    augmentation : sequence of str, optional
+        braindecode augmentations applied to training batches only, some of
+        :data:`~neurocompare.pipelines.deep.augmentation.AUGMENTATIONS`
+        (``"ft-surrogate"``, ``"smooth-time-mask"``, ``"channels-dropout"``,
+        ``"sign-flip"``), or one string joining names with ``+``; None trains on the data
+        as given.
+    augmentation_probability : float
+        Probability of applying each augmentation to a training trial.
 
     Attributes
     ----------
@@ -131,13 +144,17 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     #: **model_params) -> Module``); a subclass may offer another registry (e.g. the spiking
     #: networks of :mod:`neurocompare.pipelines.spiking`) and reuse the whole training path.
     modules: ClassVar[Mapping[str, Callable[..., nn.Module]]] = MODULES
+    #: Defaults for subclasses whose ``__init__`` does not take the augmentation options.
+    augmentation: tuple[str, ...] | None = None
+    augmentation_probability: float = 0.5
 
     def __init__(self, model: str = "shallow", sfreq: float | None = None,
                  model_params: Mapping[str, Any] | None = None, max_epochs: int = 100,
                  batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
                  valid_size: float = 0.2, patience: int = 15, standardize: bool = True,
                  device: str = "auto", random_state: int = 0, n_threads: int | None = None,
-                 lr_schedule: str = "cosine"):
+                 lr_schedule: str = "cosine", augmentation: tuple[str, ...] | None = None,
+                 augmentation_probability: float = 0.5):
         self.model = model
         self.sfreq = sfreq
         self.model_params = model_params
@@ -152,6 +169,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_threads = n_threads
         self.lr_schedule = lr_schedule
+        self.augmentation = augmentation
+        self.augmentation_probability = augmentation_probability
 
     # -- validation ----------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -168,6 +187,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise input_error("device", "'auto', 'cpu' or 'cuda[:i]'", self.device)
         check_option("lr_schedule", self.lr_schedule, ("cosine", "constant"))
+        check_augmentation(self.augmentation, self.augmentation_probability)
 
     # -- fit -------------------------------------------------------------------------------
     def fit(self, X, y):
@@ -235,6 +255,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Xt = torch.as_tensor(X, device=device)
         yt = torch.as_tensor(codes, dtype=torch.long, device=device)
         generator = torch.Generator().manual_seed(self.random_state)
+        transforms = make_augmentations(
+            check_augmentation(self.augmentation, self.augmentation_probability),
+            self.augmentation_probability, X.shape[2], self.sfreq, self.random_state)
         self.history_, best_loss, best_state, self.best_epoch_, waited = [], np.inf, None, 0, 0
         for epoch in range(1, self.max_epochs + 1):
             start = time.perf_counter()
@@ -245,7 +268,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                 if len(idx) < 2 and len(train_idx) >= 2:
                     continue  # batch norm cannot train on a single sample
                 optimizer.zero_grad()
-                logits = module(Xt[idx])
+                batch_X = augment(transforms, Xt[idx], yt[idx]) if transforms else Xt[idx]
+                logits = module(batch_X)
                 loss = loss_fn(logits, yt[idx])
                 loss.backward()
                 optimizer.step()
