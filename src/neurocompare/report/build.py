@@ -19,13 +19,18 @@ from pathlib import Path
 from neurocompare._errors import input_error
 from neurocompare.records.manifest import read_runs
 from neurocompare.records.store import ResultStore
-from neurocompare.report.comparison import dataset_section, forest_figure, headline_rows
+from neurocompare.report.comparison import (
+    chance_verdicts,
+    dataset_section,
+    forest_figure,
+    headline_rows,
+)
 from neurocompare.report.context import FigureFolder, records_by_name, safe_name
 from neurocompare.report.data_efficiency import budget_context
 from neurocompare.report.interpretability import interpretability_context
 from neurocompare.report.rendering import render, trusted
 from neurocompare.report.training import training_context
-from neurocompare.stats.compare import chance_table, headline
+from neurocompare.stats.compare import chance_table, headline, pipeline_chance
 from neurocompare.stats.report_tables import dataset_tables, has_permutations, pooled_difference
 from neurocompare.stats.summary import largest_budget, real_runs, summary_table
 from neurocompare.stats.training import not_learned, training_summary
@@ -65,6 +70,7 @@ def build_report(out: str | Path, metric: str = "accuracy",
     records = records_by_name(runs)
     head = headline(table, metric)
     chance = chance_table(table)
+    beats = pipeline_chance(table)
     summary = summary_table(table, metric)
     per_dataset = {name: dataset_tables(real, name, metric, chance, head)
                    for name in sorted(real["dataset"].unique())}
@@ -72,7 +78,8 @@ def build_report(out: str | Path, metric: str = "accuracy",
                 for name, tables in per_dataset.items()]
     pooled = pooled_difference(head)
     forest = forest_figure(head, pooled, metric, figs)
-    for name, frame in (("summary", summary), ("headline", head), ("chance", chance)):
+    for name, frame in (("summary", summary), ("headline", head), ("chance", chance),
+                        ("pipeline_chance", beats)):
         frame.to_csv(tables_folder / f"{name}.csv", index=False)
     for name, tables in per_dataset.items():
         tables.pairwise.to_csv(tables_folder / f"pairwise_{safe_name(name)}.csv", index=False)
@@ -89,6 +96,7 @@ def build_report(out: str | Path, metric: str = "accuracy",
         datasets=datasets, forest=forest, meta=pooled.meta if pooled else None,
         stouffer=pooled.stouffer if pooled else None,
         at_chance=chance[chance["at_chance"]].to_dict("records"),
+        chance_verdicts=chance_verdicts(beats),
         has_permutations=has_permutations(table), runs=runs, budget=budget, training=training,
         interpretability=interpretability, extra_sections=trusted(extra_sections or []),
     )

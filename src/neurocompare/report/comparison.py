@@ -16,7 +16,8 @@ from neurocompare.report import figures
 from neurocompare.report.context import FigureFolder
 from neurocompare.stats.report_tables import DatasetTables, PooledDifference
 
-__all__ = ["APPLICATIONS", "dataset_section", "forest_figure", "headline_rows"]
+__all__ = ["APPLICATIONS", "chance_verdicts", "dataset_section", "forest_figure",
+           "headline_rows"]
 
 #: The application a dataset kind stands for, in the headline table.
 APPLICATIONS = {"epochs": "EEG/MEG trial decoding", "timeseries": "fMRI connectome "
@@ -39,6 +40,32 @@ def headline_rows(head: pd.DataFrame, records: Mapping[str, Mapping[str, Any]],
         row["application"] = APPLICATIONS.get(kind, kind)
         row["deep_did_not_learn"] = (row["dataset"], row["a"]) in not_learned
     return rows
+
+
+def chance_verdicts(beats: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per dataset: the sentence saying which pipelines beat chance, and their rows.
+
+    Parameters
+    ----------
+    beats : DataFrame
+        :func:`neurocompare.stats.compare.pipeline_chance` of the results.
+    """
+    out = []
+    if beats.empty:
+        return out
+    for dataset, group in beats.groupby("dataset", sort=True):
+        above = group.loc[group["beats_chance"], "pipeline"].tolist()
+        if not above:
+            sentence = f"No pipeline beats chance on {dataset}."
+        elif len(above) == len(group):
+            sentence = f"Every pipeline beats chance on {dataset}."
+        else:
+            below = group.loc[~group["beats_chance"], "pipeline"].tolist()
+            sentence = (f"On {dataset}, {len(above)} of {len(group)} pipelines beat chance; "
+                        f"not: {', '.join(below)}.")
+        out.append({"dataset": dataset, "sentence": sentence,
+                    "rows": group.sort_values("accuracy", ascending=False).to_dict("records")})
+    return out
 
 
 def dataset_section(name: str, tables: DatasetTables, metric: str,

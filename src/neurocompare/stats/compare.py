@@ -23,9 +23,10 @@ from neurocompare.stats.paired import (
     sign_flip_test,
     wilcoxon,
 )
-from neurocompare.stats.summary import real_runs, subject_scores
+from neurocompare.stats.summary import largest_budget, real_runs, subject_scores
 
-__all__ = ["Comparison", "chance_table", "compare_pair", "headline", "pairwise"]
+__all__ = ["Comparison", "chance_table", "compare_pair", "headline", "pairwise",
+           "pipeline_chance"]
 
 PERMUTATION_BELOW = 20
 
@@ -207,3 +208,45 @@ def chance_table(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     out["at_chance"] = (out["accuracy"] <= out["chance_threshold"]) \
         | (conclusive & (out["perm_p"] >= alpha))
     return out
+
+
+def _repeats(rows: pd.DataFrame) -> int:
+    """How many times each test trial of these rows was tested (repeated k-fold)."""
+    tags = rows["fold"].astype(str).str.extract(r"repeat=(\d+)", expand=False)
+    if "repeat" in rows.columns and rows["repeat"].notna().any():
+        tags = rows["repeat"].astype(str)
+    return max(1, int(tags.nunique())) if tags.notna().any() else 1
+
+
+def pipeline_chance(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Does each pipeline beat chance on a dataset? One pooled binomial test per pipeline.
+
+    The test trials of every subject and fold (at the largest data budget, each trial once:
+    repeated k-fold counts are divided by the number of repeats) are pooled: ``n`` trials,
+    ``correct`` of them right, against the one-sided null of accuracy ``1 / n_classes``
+    (balanced classes). Holm's correction runs over every (dataset, pipeline) tested.
+
+    Returns
+    -------
+    DataFrame
+        One row per (dataset, pipeline): family, accuracy (pooled), n, chance, pvalue,
+        p_holm and ``beats_chance`` (p_holm < alpha).
+    """
+    rows = largest_budget(real_runs(table))
+    out = []
+    for (dataset, pipeline), group in rows.groupby(["dataset", "pipeline"], observed=True):
+        repeats = _repeats(group)
+        n = round(group["n_test"].sum() / repeats)
+        correct = round((group["accuracy"] * group["n_test"]).sum() / repeats)
+        chance = 1.0 / int(group["n_classes"].max())
+        pvalue = float(stats.binomtest(correct, n, chance, alternative="greater").pvalue) \
+            if n else float("nan")
+        out.append({"dataset": dataset, "pipeline": pipeline,
+                    "family": group["family"].iloc[0], "accuracy": correct / n if n else np.nan,
+                    "n": n, "chance": chance, "pvalue": pvalue})
+    frame = pd.DataFrame(out)
+    if frame.empty:
+        return frame
+    frame["p_holm"] = holm(frame["pvalue"].to_numpy())
+    frame["beats_chance"] = frame["p_holm"] < alpha
+    return frame

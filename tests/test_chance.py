@@ -1,0 +1,47 @@
+"""Per-pipeline chance verdicts: pooled binomial test with Holm's correction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from neurocompare.report.comparison import chance_verdicts
+from neurocompare.stats.compare import pipeline_chance
+
+
+def _rows(pipeline, accuracies, n_test=20, repeats=1, family="traditional", dataset="d"):
+    rows = []
+    for subject, accuracy in enumerate(accuracies):
+        for repeat in range(repeats):
+            for fold in range(5):
+                tag = f"/repeat={repeat}" if repeats > 1 else ""
+                rows.append({"dataset": dataset, "pipeline": pipeline, "family": family,
+                             "subject": subject, "fold": f"subject={subject}{tag}/fold={fold}",
+                             "accuracy": accuracy, "n_test": n_test, "n_classes": 2,
+                             "permutation": 0})
+    return rows
+
+
+def test_learned_pipeline_beats_chance_and_null_one_does_not():
+    table = pd.DataFrame(_rows("good", [0.8, 0.7, 0.75]) + _rows("null", [0.5, 0.45, 0.55])
+                         + _rows("net", [0.6, 0.6, 0.6], family="deep"))
+    out = pipeline_chance(table).set_index("pipeline")
+    assert out.loc["good", "beats_chance"] and not out.loc["null", "beats_chance"]
+    assert out.loc["good", "n"] == 300 and out.loc["good", "accuracy"] == 0.75
+    # the reference test, then Holm over the three pipelines (largest factor 3)
+    p = stats.binomtest(180, 300, 0.5, alternative="greater").pvalue
+    assert np.isclose(out.loc["net", "pvalue"], p)
+    assert out.loc["net", "p_holm"] >= out.loc["net", "pvalue"]
+    verdict = chance_verdicts(pipeline_chance(table))[0]
+    assert verdict["sentence"] == "On d, 2 of 3 pipelines beat chance; not: null."
+
+
+def test_repeats_count_each_trial_once_and_none_beats_chance_sentence():
+    once = pipeline_chance(pd.DataFrame(_rows("p", [0.56, 0.54])))
+    thrice = pipeline_chance(pd.DataFrame(_rows("p", [0.56, 0.54], repeats=3)))
+    assert once["n"].item() == thrice["n"].item() == 200
+    assert np.isclose(once["pvalue"].item(), thrice["pvalue"].item())
+    null = pd.DataFrame(_rows("a", [0.5, 0.52]) + _rows("b", [0.48, 0.5], family="deep"))
+    assert chance_verdicts(pipeline_chance(null))[0]["sentence"] == \
+        "No pipeline beats chance on d."
