@@ -19,6 +19,8 @@ DEEP_CASES: dict[str, dict[str, str]] = {
     "shallow-convnet": PIPELINE | _UNTRAINED,
     # Deep4Net's lr of 1e-2 does reach the accuracy, so only the Pipeline cases apply.
     "deep4": dict(PIPELINE),
+    "shallow-convnet-cropped": PIPELINE | _UNTRAINED,
+    "deep4-cropped": dict(PIPELINE),
     "rnn": PIPELINE | _UNTRAINED,
     "lstm": PIPELINE | _UNTRAINED,
     "gru": PIPELINE | _UNTRAINED,

@@ -39,6 +39,11 @@ pipeline               epochs batch lr       w. decay schedule patience source
   four cells share every setting (hidden size 64 per direction, one layer, mean of hidden
   states over time, dropout 0.25), so they differ only in the cell.
 
+Cropped decoding (``shallow-convnet-cropped``, ``deep4-cropped``): braindecode's cropped
+example (``plot_bcic_iv_2a_moabb_cropped``, Schirrmeister et al. 2017) with the trial as the
+input window -- the network is made dense and trained on the mean of its crop predictions,
+which is braindecode's ``CroppedLoss``; the training recipe is the trialwise one above.
+
 Data augmentation (``net__augmentation``, braindecode's transforms, training batches only)
 is off by default; see :mod:`neurocompare.pipelines.deep.augmentation`.
 """
@@ -99,10 +104,20 @@ DEEP_SPECS: list[PipelineSpec] = [
     PipelineSpec("shallow-convnet", "deep",
                  "braindecode ShallowFBCSPNet, early stopping on a split of the training fold",
                  _builder("shallow", "shallow"), search_space=DEEP_SPACE),
+    PipelineSpec("shallow-convnet-cropped", "deep",
+                 "braindecode ShallowFBCSPNet, cropped decoding (dense predictions over ~2.1-s "
+                 "crops, averaged; braindecode's cropped example), early stopping on a split "
+                 "of the training fold", _builder("shallow", "shallow", {"cropped": True}),
+                 search_space=DEEP_SPACE),
     PipelineSpec("deep4", "deep",
                  "braindecode Deep4Net (kernels rescaled from 250 Hz; needs >= 1.9 s at "
                  "128 Hz for its full receptive field), early stopping on a split of the "
                  "training fold", _builder("deep4", "deep4"), search_space=DEEP_SPACE),
+    PipelineSpec("deep4-cropped", "deep",
+                 "braindecode Deep4Net, cropped decoding (final layer of 2 steps made dense, "
+                 "crops averaged; braindecode's cropped example), early stopping on a split "
+                 "of the training fold", _builder("deep4", "deep4", {"cropped": True}),
+                 search_space=DEEP_SPACE),
     _recurrent("rnn", "vanilla RNN"),
     _recurrent("lstm", "LSTM"),
     _recurrent("gru", "GRU"),

@@ -20,7 +20,13 @@ from torch import nn
 from neurocompare._errors import input_error
 from neurocompare.pipelines.deep import hybrid, recurrent
 
-__all__ = ["MODULES", "build_module", "deep4", "deep4_min_times", "eegnet", "scaled", "shallow"]
+__all__ = ["MODULES", "MeanOverTime", "build_module", "deep4", "deep4_min_times", "eegnet",
+           "scaled", "shallow"]
+
+#: Final-layer lengths of braindecode's cropped-decoding example
+#: (``plot_bcic_iv_2a_moabb_cropped``): in pooled time steps for ShallowFBCSPNet, in the
+#: last block's steps for Deep4Net.
+CROPPED_FINAL = {"shallow": 30, "deep4": 2}
 
 
 def scaled(samples_at_ref: int, sfreq: float | None, ref: float) -> int:
@@ -42,6 +48,29 @@ class ZeroPadChannels(nn.Module):
         return torch.cat([x, x.new_zeros(x.shape[0], pad, x.shape[2])], dim=1) if pad > 0 else x
 
 
+class MeanOverTime(nn.Module):
+    """Average dense predictions (batch, n_outputs, n_preds) into one logit vector per trial.
+
+    Cropped decoding (Schirrmeister et al. 2017; braindecode's ``CroppedLoss``): a network
+    made dense (strides replaced by dilations, ``to_dense_prediction_model``) predicts the
+    class of every crop its receptive field covers; the trial's logits are their mean, and
+    the loss on that mean trains all crops at once.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], x.shape[1], -1).mean(dim=2)
+
+
+def _assemble(model: nn.Module, pad: bool, cropped: bool) -> nn.Module:
+    """A braindecode ``model``, after zero-padding one channel to two when ``pad``, made a
+    dense-prediction model with its crops averaged when ``cropped``."""
+    parts = [ZeroPadChannels(2)] if pad else []
+    if cropped:
+        model.to_dense_prediction_model()
+        return nn.Sequential(*parts, model, MeanOverTime())
+    return nn.Sequential(*parts, model) if parts else model
+
+
 def _braindecode():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -51,22 +80,28 @@ def _braindecode():
 
 
 def shallow(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
-            **params: Any) -> nn.Module:
-    """ShallowFBCSPNet (Schirrmeister et al. 2017); kernels defined at 250 Hz."""
+            cropped: bool = False, **params: Any) -> nn.Module:
+    """ShallowFBCSPNet (Schirrmeister et al. 2017); kernels defined at 250 Hz.
+
+    ``cropped=True`` builds braindecode's cropped-decoding variant: a final layer of
+    :data:`CROPPED_FINAL` pooled steps (about 2.1 s receptive field at any rate, fewer steps
+    when the epoch is shorter), made dense, crops averaged (:class:`MeanOverTime`).
+    """
     filt = min(scaled(25, sfreq, 250.0), n_times)
     pool = min(scaled(75, sfreq, 250.0), n_times - filt + 1)
     stride = max(1, min(scaled(15, sfreq, 250.0), pool))
     kwargs = {"filter_time_length": filt, "pool_time_length": pool,
-              "pool_time_stride": stride} | params
-    if n_chans == 1:
-        # braindecode 1.8.1's merged time/space convolution squeezes away a single channel
-        # ("self must be a matrix") and its unsplit variant fails to build; a zero second
-        # channel gives exactly the single-channel function (its weights get no gradient).
-        net = _braindecode().ShallowFBCSPNet(n_chans=2, n_outputs=n_outputs, n_times=n_times,
-                                             sfreq=sfreq, **kwargs)
-        return nn.Sequential(ZeroPadChannels(2), net)
-    return _braindecode().ShallowFBCSPNet(n_chans=n_chans, n_outputs=n_outputs,
-                                          n_times=n_times, sfreq=sfreq, **kwargs)
+              "pool_time_stride": stride}
+    if cropped:
+        pooled = (n_times - filt + 1 - pool) // stride + 1
+        kwargs["final_conv_length"] = max(1, min(CROPPED_FINAL["shallow"], pooled))
+    kwargs |= params
+    # braindecode 1.8.1's merged time/space convolution squeezes away a single channel
+    # ("self must be a matrix") and its unsplit variant fails to build; a zero second
+    # channel gives exactly the single-channel function (its weights get no gradient).
+    model = _braindecode().ShallowFBCSPNet(n_chans=max(2, n_chans), n_outputs=n_outputs,
+                                           n_times=n_times, sfreq=sfreq, **kwargs)
+    return _assemble(model, n_chans == 1, cropped)
 
 
 def _quiet(factory: Callable[..., nn.Module], **kwargs: Any) -> nn.Module:
@@ -100,16 +135,18 @@ def eegnet(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
                   n_times=n_times, sfreq=sfreq, **kwargs)
 
 
-def deep4_min_times(filter_lengths: tuple[int, ...], pool: int, stride: int) -> int:
-    """Shortest input Deep4Net accepts with these temporal kernel and pooling lengths."""
-    length = 1
+def deep4_min_times(filter_lengths: tuple[int, ...], pool: int, stride: int,
+                    final: int = 1) -> int:
+    """Shortest input Deep4Net accepts with these temporal kernel and pooling lengths and a
+    final layer of ``final`` steps."""
+    length = final
     for filt in reversed(filter_lengths):
         length = stride * (length - 1) + pool + filt - 1
     return length
 
 
 def deep4(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
-          **params: Any) -> nn.Module:
+          cropped: bool = False, **params: Any) -> nn.Module:
     """Deep4Net (Schirrmeister et al. 2017); kernels defined at 250 Hz.
 
     The four temporal kernels (10 samples = 40 ms at 250 Hz) are rescaled to ``sfreq``
@@ -118,6 +155,10 @@ def deep4(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
     minimum input is then :func:`deep4_min_times` samples (441 at 250 Hz, 241 = 1.9 s at
     128 Hz). Shorter epochs get all lengths shrunk proportionally (at least 1) until they
     fit -- a different, much smaller receptive field, meant only for toy inputs.
+
+    ``cropped=True``: braindecode's cropped variant (a final layer of :data:`CROPPED_FINAL`
+    steps, made dense, crops averaged), when the epoch is long enough for it; otherwise a
+    final layer of one step, i.e. one crop.
     """
     filt = scaled(10, sfreq, 250.0)
     filters, pool, stride = [filt] * 4, 3, 3
@@ -127,13 +168,16 @@ def deep4(n_chans: int, n_times: int, n_outputs: int, sfreq: float | None,
         pool = stride = max(1, min(pool - 1, int(pool * factor)))
     kwargs = {"filter_time_length": filters[0], "filter_length_2": filters[1],
               "filter_length_3": filters[2], "filter_length_4": filters[3],
-              "pool_time_length": pool, "pool_time_stride": stride} | params
-    if n_chans == 1:  # same single-channel CombinedConv failure as in :func:`shallow`
-        return nn.Sequential(ZeroPadChannels(2), _quiet(
-            _braindecode().Deep4Net, n_chans=2, n_outputs=n_outputs, n_times=n_times,
-            sfreq=sfreq, **kwargs))
-    return _quiet(_braindecode().Deep4Net, n_chans=n_chans, n_outputs=n_outputs,
-                  n_times=n_times, sfreq=sfreq, **kwargs)
+              "pool_time_length": pool, "pool_time_stride": stride}
+    if cropped:
+        final = CROPPED_FINAL["deep4"]
+        fits = deep4_min_times(tuple(filters), pool, stride, final) <= n_times
+        kwargs["final_conv_length"] = final if fits else 1
+    kwargs |= params
+    # one channel: the same CombinedConv failure as in :func:`shallow`, the same zero pad
+    model = _quiet(_braindecode().Deep4Net, n_chans=max(2, n_chans), n_outputs=n_outputs,
+                   n_times=n_times, sfreq=sfreq, **kwargs)
+    return _assemble(model, n_chans == 1, cropped)
 
 
 MODULES: dict[str, Callable[..., nn.Module]] = {
