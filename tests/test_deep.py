@@ -56,8 +56,8 @@ def _net(pipeline) -> DeepClassifier:
 
 
 def test_catalogue_names_and_modules():
-    assert NAMES == ["eegnet", "shallow-convnet", "deep4", "rnn", "lstm", "gru", "bilstm",
-                     "cnn-lstm-attention"]
+    assert NAMES == ["eegnet", "shallow-convnet", "shallow-convnet-cropped", "deep4",
+                     "deep4-cropped", "rnn", "lstm", "gru", "bilstm", "cnn-lstm-attention"]
     for spec in DEEP_SPECS:
         assert spec.family == "deep"
         net = _net(spec.build(SignalInfo(kind="epochs", class_names=("a", "b"), sfreq=128.0)))
