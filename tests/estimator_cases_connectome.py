@@ -57,11 +57,8 @@ for _name in ("fc-corr-lr", "fc-corr-svm", "fc-corr-rf", "fc-graph-lr", "fc-pers
 for _name in ("fc-partial-lr", "fc-partial-svm", "fc-partial-rf", "fc-tangent-lr",
               "fc-tangent-svm", "fc-tangent-rf"):
     CONNECTOME_CASES[_name] = PIPELINE | _ONE_ROI | _SINGULAR
-# SitePipeline fits its steps itself (it does not go through sklearn Pipeline's fit, whose
-# bookkeeping trips check_dont_overwrite_parameters), so only the in-place steps remain.
-_SITE_PIPELINE = {k: v for k, v in PIPELINE.items() if k != "check_dont_overwrite_parameters"}
-CONNECTOME_CASES["fc-corr-combat-lr"] = _SITE_PIPELINE | _ONE_ROI
-CONNECTOME_CASES["fc-tangent-combat-lr"] = _SITE_PIPELINE | _ONE_ROI | _SINGULAR
+CONNECTOME_CASES["fc-corr-combat-lr"] = PIPELINE | _ONE_ROI
+CONNECTOME_CASES["fc-tangent-combat-lr"] = PIPELINE | _ONE_ROI | _SINGULAR
 for _name in ("fc-mlp", "fc-brainnetcnn", "fc-gcn"):
     CONNECTOME_CASES[_name] = PIPELINE | _ONE_ROI
 CONNECTOME_CASES["roi-cnn1d"] = dict(PIPELINE)  # learns the blobs from the raw series

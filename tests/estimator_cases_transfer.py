@@ -9,8 +9,6 @@ from __future__ import annotations
 from tests.estimator_cases import _DEEP, PIPELINE
 from tests.estimator_cases_traditional import _COV, _NO_SET_OUTPUT, _SPECTRAL
 
-_OVERWRITE = {"check_estimators_overwrite_params": PIPELINE["check_estimators_overwrite_params"]}
-
 TRANSFER_CASES: dict[str, dict[str, str]] = {
     "ts-lr-rct": _COV,
     "ts-lr-ea": _COV,
@@ -19,7 +17,7 @@ TRANSFER_CASES: dict[str, dict[str, str]] = {
     "ssvep-fb-ts-lr-rct": _COV | {"check_classifier_data_not_an_array": "its 2-sample "
                                   "integer rows include constant ones, whose zero covariance "
                                   "is not positive definite"},
-    "shallow-convnet-ft": _OVERWRITE | {"check_classifiers_train":
-                                        _DEEP["check_classifiers_train"]},
+    "shallow-convnet-ft": PIPELINE | {"check_classifiers_train":
+                                      _DEEP["check_classifiers_train"]},
     "ptc-bandpower": PIPELINE | {"check_classifiers_train": _SPECTRAL},
 }

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from pyriemann.geometry.mean import mean_riemann
 from pyriemann.tangentspace import TangentSpace
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from neurocompare.data.simulated import SimulatedMotorImagery
@@ -18,8 +19,6 @@ from neurocompare.pipelines.transfer.alignment import (
     DomainPipeline,
     EuclideanAlign,
     RiemannRecenter,
-    decode_domains,
-    encode_domains,
 )
 from neurocompare.pipelines.transfer.ptc import PairedTrialClassifier
 from neurocompare.protocols.registry import make_splitter
@@ -75,17 +74,17 @@ def test_calibration_never_shows_target_test_trials(sim3):
 
 
 class _Spy(ClassifierMixin, BaseEstimator):
-    """Records the trials and labels it is trained on."""
+    """Records the trials, labels and domains it is trained on."""
 
-    domain_aware = True
+    __metadata_request__fit = {"domains": True}  # noqa: RUF012
 
     def __init__(self, target_domain=None):
         self.target_domain = target_domain
 
-    def fit(self, X, y):
+    def fit(self, X, y, domains=None):
         self.seen_ = np.asarray(X).reshape(len(X), -1)[:, :3].copy()
-        self.labels_ = np.asarray(y)
-        self.classes_ = np.unique(decode_domains(y)[0])
+        self.labels_, self.domains_ = np.asarray(y), np.asarray(domains)
+        self.classes_ = np.unique(y)
         return self
 
     def predict(self, X):
@@ -98,10 +97,9 @@ def test_calibration_fit_sees_only_training_rows_with_domains(sim3):
     evaluate_fold({"spy": spy}, sim3, fold)
     test_rows = {tuple(r) for r in sim3.X[fold.test].reshape(len(fold.test), -1)[:, :3]}
     assert not test_rows & {tuple(r) for r in spy.seen_}
-    labels, domains = decode_domains(spy.labels_)
     assert spy.target_domain == fold.extra["target"]
-    assert (domains == fold.extra["target"]).sum() == 4
-    np.testing.assert_array_equal(labels, sim3.y[fold.train])
+    assert (spy.domains_ == fold.extra["target"]).sum() == 4
+    np.testing.assert_array_equal(spy.labels_, sim3.y[fold.train])
 
 
 def test_recentering_and_alignment(rng):
@@ -142,10 +140,10 @@ def test_finetune_last_layer_only(sim3):
     pipe = make_pipeline("shallow-convnet-ft:net__max_epochs=2,net__finetune=last,"
                          "net__finetune_epochs=3", sim3.info)
     domains = sim3.metadata.subject.astype(str).to_numpy()
-    y = encode_domains(sim3.y, domains)
     pipe.set_params(net__target_domain="3")
     net = pipe[-1]
-    pipe.fit(sim3.X, y)
+    with config_context(enable_metadata_routing=True):
+        pipe.fit(sim3.X, sim3.y, domains=domains)
     before = {k: v.clone() for k, v in net.module_.state_dict().items()}
     net._finetune(sim3.X[domains == "3"][:10], sim3.y[domains == "3"][:10])
     changed = [k for k, v in net.module_.state_dict().items()
@@ -194,8 +192,6 @@ def test_power_law_fit_and_crossover_recovery(rng):
 def test_domain_pipeline_maps_each_training_domain_with_its_own_reference(rng):
     from sklearn.linear_model import LogisticRegression
 
-    from neurocompare.pipelines.transfer.alignment import encode_domains
-
     covs, labels = [], []
     for scale in (1.0, 3.0):  # two subjects with different scales
         for label in (0, 1):
@@ -207,7 +203,8 @@ def test_domain_pipeline_maps_each_training_domain_with_its_own_reference(rng):
     domains = np.repeat(["a", "b"], 40)
     pipe = DomainPipeline([("recenter", RiemannRecenter(target_domain="b")),
                            ("ts", TangentSpace()), ("lr", LogisticRegression())])
-    pipe.fit(C, encode_domains(y, domains))
+    with config_context(enable_metadata_routing=True):
+        pipe.fit(C, y, domains=domains)
     # the reference: each domain re-centred by its own mean, then tangent space + LR
     mapped = RiemannRecenter(target_domain="b").fit_transform(C, None, domains)
     ts = TangentSpace().fit(mapped)

@@ -5,6 +5,11 @@ with the same transformer steps (same classes, same parameters), the fitted pref
 train/test outputs are reused. Each pipeline's recorded fit time still includes the shared
 prefix's cost (as measured when it was computed), so cost comparisons stay honest while the
 wall time is saved.
+
+Side information (subjects as ``domains``, acquisition sites as ``sites``) reaches the
+pipelines through scikit-learn's metadata routing, never through labels or features; see
+:mod:`neurocompare.evaluation.routing` for what is passed and why routing is enabled only
+around the fits and predictions that pass metadata.
 """
 
 from __future__ import annotations
@@ -31,8 +36,7 @@ from neurocompare.cost.ledger import (
 from neurocompare.cost.timing import Cost, measure
 from neurocompare.data.containers import NeuralData
 from neurocompare.evaluation.metrics import classification_metrics
-from neurocompare.pipelines.sites.pipeline import SITE_COLUMN
-from neurocompare.pipelines.transfer.alignment import encode_domains
+from neurocompare.evaluation.routing import routed_metadata, routing
 from neurocompare.protocols.splitters import Fold
 
 __all__ = [
@@ -169,25 +173,26 @@ def _ledger_row(ledger: Mapping[str, float], energy: float, seconds: float) -> d
             "energy_j": float(energy), "energy_basis": ENERGY_BASIS, "ledger_time_s": seconds}
 
 
-def _scores(estimator, X) -> np.ndarray | None:
+def _scores(estimator, X, params: Mapping[str, Any]) -> np.ndarray | None:
     if hasattr(estimator, "predict_proba"):
         try:
-            return np.asarray(estimator.predict_proba(X))
+            return np.asarray(estimator.predict_proba(X, **params))
         except (AttributeError, NotImplementedError):
             pass
     if hasattr(estimator, "decision_function"):
-        scores = np.asarray(estimator.decision_function(X))
+        scores = np.asarray(estimator.decision_function(X, **params))
         return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
     return None
 
 
-def _probe(estimator: BaseEstimator, X_test) -> dict[str, Any]:
+def _probe(estimator: BaseEstimator, X_test, params: Mapping[str, Any]) -> dict[str, Any]:
     """Per-prediction costs: single-trial latency and the operation ledger."""
     start = time.perf_counter()
     latencies = []
     for i in range(min(LATENCY_PROBES, len(X_test))):
+        trial = {key: value[i:i + 1] for key, value in params.items()}  # per-row metadata
         begin = time.perf_counter()
-        estimator.predict(X_test[i:i + 1])
+        estimator.predict(X_test[i:i + 1], **trial)
         latencies.append(time.perf_counter() - begin)
     out = {"latency_ms": 1000 * float(np.median(latencies)) if latencies else math.nan,
            **ledger_columns(estimator, X_test)}
@@ -243,8 +248,14 @@ class ProbeBudget:
 
 def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
                 cache: FoldCache | None = None, *, probe: bool = True,
-                step_keys: Sequence[str] | None = None) -> dict[str, Any]:
+                step_keys: Sequence[str] | None = None,
+                fit_params: Mapping[str, Any] | None = None,
+                predict_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Fit ``estimator`` on the training fold and predict the test fold, measuring cost.
+
+    Metadata (``fit_params``, ``predict_params``) is routed by scikit-learn: when either is
+    given, the fit and every prediction run with ``enable_metadata_routing`` on, and the
+    prefix cache is not used (its step-by-step fit does not route).
 
     Parameters
     ----------
@@ -257,6 +268,10 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         Measure per-prediction costs (latency, operation ledger); NaN when False.
     step_keys : sequence of str, optional
         :func:`prefix_keys` of ``estimator`` when the caller has them.
+    fit_params, predict_params : mapping of str to array-like, optional
+        Per-row metadata for ``fit`` (training rows) and for the predictions (test rows,
+        shape (n_test,) each), e.g. from
+        :func:`~neurocompare.evaluation.routing.routed_metadata`.
 
     Returns
     -------
@@ -268,9 +283,18 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         (:func:`ledger_columns`: ``ledger_*`` counts, ``energy_j``, ``energy_basis``,
         ``ledger_time_s``), ``probed`` and ``probe_time_s`` (seconds spent probing).
     """
-    if (isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1
-            and not getattr(estimator, "domain_aware", False)
-            and not getattr(estimator, "site_aware", False)):
+    fit_params, predict_params = dict(fit_params or {}), dict(predict_params or {})
+    routed = bool(fit_params or predict_params)
+    with routing(routed):
+        out = _fit_predict(estimator, X_train, y_train, X_test, None if routed else cache,
+                           probe, step_keys, fit_params, predict_params)
+    return out
+
+
+def _fit_predict(estimator: BaseEstimator, X_train, y_train, X_test, cache: FoldCache | None,
+                 probe: bool, step_keys: Sequence[str] | None, fit_params: Mapping[str, Any],
+                 predict_params: Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(estimator, Pipeline) and cache is not None and len(estimator.steps) > 1:
         prefix = _fit_prefix(estimator, X_train, y_train, X_test, cache, step_keys)
         final_name, final = estimator.steps[-1]
         with measure() as final_cost:
@@ -279,14 +303,14 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         fit = _add(prefix.fit_cost, final_cost)
         with measure() as pred_cost:
             y_pred = final.predict(prefix.test)
-        scores = _scores(final, prefix.test)
+        scores = _scores(final, prefix.test, {})
         pred_cost = _add(prefix.transform_cost, pred_cost)
     else:
         with measure() as fit:
-            estimator.fit(X_train, y_train)
+            estimator.fit(X_train, y_train, **fit_params)
         with measure() as pred_cost:
-            y_pred = estimator.predict(X_test)
-        scores = _scores(estimator, X_test)
+            y_pred = estimator.predict(X_test, **predict_params)
+        scores = _scores(estimator, X_test, predict_params)
     return {
         "estimator": estimator,
         "y_pred": np.asarray(y_pred),
@@ -298,7 +322,7 @@ def fit_predict(estimator: BaseEstimator, X_train, y_train, X_test,
         "n_params": count_parameters(estimator),
         "macs": count_macs(estimator),
         "train_device": training_device(estimator),
-        **(_probe(estimator, X_test) if probe else _NOT_PROBED),
+        **(_probe(estimator, X_test, predict_params) if probe else _NOT_PROBED),
     }
 
 
@@ -313,15 +337,6 @@ def _extra_columns(extra: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = str(value)
     return out
-
-
-def _give_sites(estimator: BaseEstimator, name: str, data: NeuralData) -> None:
-    """Hand a site-aware pipeline the site of every sample (metadata, never labels)."""
-    if SITE_COLUMN not in data.metadata.columns:
-        raise input_error(f"pipeline {name!r}", f"a dataset with a {SITE_COLUMN!r} metadata "
-                          "column (it harmonises across sites)",
-                          f"columns {list(data.metadata.columns)}")
-    estimator.set_sites(data.X, data.metadata[SITE_COLUMN].astype(str).to_numpy())
 
 
 def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold: Fold,
@@ -359,19 +374,11 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
     X_test, y_test = data.X[fold.test], data.y[fold.test]
     results = {}
     for name, estimator in pipelines.items():
-        labels = y_train
-        if "target" in fold.extra and getattr(estimator, "domain_aware", False):
-            # calibration protocol: tell the pipeline which training trials are the target's
-            domains = data.metadata["subject"].iloc[fold.train].astype(str).to_numpy()
-            labels = encode_domains(y_train, domains)
-            estimator.set_params(**{k: str(fold.extra["target"])
-                                    for k in estimator.get_params(deep=True)
-                                    if k.split("__")[-1] == "target_domain"})
-        if getattr(estimator, "site_aware", False):
-            _give_sites(estimator, name, data)
-        out = fit_predict(estimator, X_train, labels, X_test, cache,
+        fit_params, predict_params = routed_metadata(estimator, name, data, fold)
+        out = fit_predict(estimator, X_train, y_train, X_test, cache,
                           probe=probes is None or probes.due(name),
-                          step_keys=(step_keys or {}).get(name))
+                          step_keys=(step_keys or {}).get(name), fit_params=fit_params,
+                          predict_params=predict_params)
         if probes is not None:
             probes.record(name, out)
         scores = out["scores"]

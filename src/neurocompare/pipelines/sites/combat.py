@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -180,9 +181,11 @@ class SiteHarmonizer(TransformerMixin, BaseEstimator):
     """ComBat harmonisation of feature vectors across sites, fitted on the training fold.
 
     Input and output: ``(n_samples, n_features)`` (e.g. vectorised connectomes). Sites are
-    given as ``sites=`` to ``fit``/``transform`` -- :class:`~neurocompare.pipelines.
-    site_pipeline.SitePipeline` passes them from the dataset's ``site`` column. Without
-    sites every row is treated as one site, i.e. the transform is the identity.
+    given as ``sites=`` to ``fit``/``transform``; both request it by default, so a
+    :class:`~neurocompare.pipelines.sites.pipeline.SitePipeline` (any scikit-learn
+    Pipeline) routes it there from ``fit``/``predict``/... when metadata routing is enabled,
+    and the evaluation passes the dataset's ``site`` column of the training and test rows.
+    Without sites every row is treated as one site, i.e. the transform is the identity.
 
     Parameters
     ----------
@@ -193,12 +196,24 @@ class SiteHarmonizer(TransformerMixin, BaseEstimator):
         Remove only the location (mean) effect of each site.
     """
 
+    #: ``sites`` is routed to ``fit`` and ``transform`` without set_*_request calls
+    __metadata_request__fit: ClassVar[dict] = {"sites": True}
+    __metadata_request__transform: ClassVar[dict] = {"sites": True}
+
     def __init__(self, empirical_bayes: bool = True, mean_only: bool = False):
         self.empirical_bayes = empirical_bayes
         self.mean_only = mean_only
 
     def fit(self, X, y=None, sites=None):
-        """Estimate site effects from the training rows (``y`` is ignored)."""
+        """Estimate site effects from the training rows (``y`` is ignored).
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : ignored
+        sites : array-like, shape (n_samples,), optional
+            Site of each row, routed as metadata.
+        """
         X = validate_data(self, X, dtype=np.float64)
         if sites is None:
             sites = np.zeros(len(X), dtype=int)
@@ -208,7 +223,18 @@ class SiteHarmonizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X, sites=None):
-        """Adjust rows of sites seen in training; other rows pass unchanged."""
+        """Adjust rows of sites seen in training; other rows pass unchanged.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        sites : array-like, shape (n_samples,), optional
+            Site of each row, routed as metadata (None: every row passes unchanged).
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_features)
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return combat_apply(X, sites, self.fit_)

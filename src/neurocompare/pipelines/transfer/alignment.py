@@ -1,11 +1,15 @@
-"""Transfer across subjects: domain-aware pipelines for the calibration-budget protocol.
+"""Transfer across subjects: domain-aware steps for the calibration-budget protocol.
 
 The calibration protocol trains on other subjects (source domains) plus ``k`` labelled trials
-per class of the target subject. Pipelines learn which training trial comes from which domain
-through domain-encoded labels, ``"<domain>::<label>"`` (the trick pyRiemann's transfer tools
-use), so they stay plain scikit-learn estimators: :class:`DomainPipeline` decodes them and
-hands ``domains`` to the steps that use it. Given plain labels, every pipeline here behaves
-like its non-transfer counterpart.
+per class of the target subject. The steps here learn which training trial comes from which
+domain through scikit-learn's metadata routing: each requests ``domains`` for ``fit`` by
+default (a ``__metadata_request__fit`` class default, so no ``set_fit_request`` call is
+needed), and :class:`DomainPipeline` -- a plain :class:`~sklearn.pipeline.Pipeline` --
+routes ``fit(X, y, domains=...)`` to them. Labels stay plain labels. Routing must be on
+where domains are passed: the evaluation turns it on around the folds that pass them
+(:func:`neurocompare.evaluation.fold.fit_predict`); to pass them yourself use
+``sklearn.config_context(enable_metadata_routing=True)`` (or ``sklearn.set_config``).
+Without domains, every pipeline here behaves like its non-transfer counterpart.
 
 Adaptation steps estimate one reference per domain from that domain's *training* trials only;
 at prediction time the test trials (target domain) are mapped with the target's reference,
@@ -16,7 +20,7 @@ target's test trials are never used, not even unlabelled.
 
 from __future__ import annotations
 
-import inspect
+from typing import ClassVar
 
 import numpy as np
 from pyriemann.geometry.base import invsqrtm
@@ -28,80 +32,21 @@ from sklearn.utils.validation import check_is_fitted
 from neurocompare._errors import input_error
 
 __all__ = [
-    "SEPARATOR",
     "DomainPipeline",
     "EuclideanAlign",
     "RiemannRecenter",
     "TargetOnly",
-    "decode_domains",
-    "encode_domains",
-    "is_encoded",
 ]
 
-SEPARATOR = "::"
-
-
-def encode_domains(y: np.ndarray, domains: np.ndarray) -> np.ndarray:
-    """Labels ``"<domain>::<label>"`` (object array, shape (n_trials,))."""
-    return np.array([f"{d}{SEPARATOR}{label}" for d, label in zip(domains, y, strict=True)],
-                    dtype=object)
-
-
-def is_encoded(y) -> bool:
-    """Whether ``y`` carries domain-encoded labels."""
-    y = np.asarray(y)
-    return y.dtype.kind in "OU" and len(y) > 0 and all(SEPARATOR in str(v) for v in y)
-
-
-def decode_domains(y_enc) -> tuple[np.ndarray, np.ndarray]:
-    """Split encoded labels into (labels, domains); integer-looking labels become ints."""
-    pairs = [str(v).rsplit(SEPARATOR, 1) for v in np.asarray(y_enc)]
-    domains = np.array([p[0] for p in pairs], dtype=object)
-    labels = [p[1] for p in pairs]
-    try:
-        return np.array([int(v) for v in labels]), domains
-    except ValueError:
-        return np.array(labels, dtype=object), domains
-
-
-def _accepts_domains(step) -> bool:
-    return "domains" in inspect.signature(step.fit).parameters
-
-
 class DomainPipeline(Pipeline):
-    """A scikit-learn Pipeline that understands domain-encoded labels.
+    """A scikit-learn Pipeline of domain-aware steps (see the module docstring).
 
-    ``fit(X, y)`` with encoded ``y`` decodes it, passes ``domains=`` to every step whose
-    ``fit`` accepts it, and plain labels to all steps. Prediction is the usual Pipeline path.
-    Because it re-implements ``fit`` step by step, it does not use ``memory`` caching.
+    It adds nothing to :class:`~sklearn.pipeline.Pipeline`: ``fit(X, y, domains=...)``
+    (with metadata routing enabled) routes ``domains``, shape (n_trials,), to the steps
+    that request it -- ``fit_transform`` for transformers, so each training domain is
+    mapped with its own reference -- and prediction is the usual Pipeline path. The class
+    names the calibration pipelines in stored result keys.
     """
-
-    domain_aware = True
-
-    def fit(self, X, y=None, **params):
-        """Fit every step; see the class docstring."""
-        if params:
-            raise TypeError(f"DomainPipeline.fit takes no fit parameters, got "
-                            f"{', '.join(sorted(params))}")
-        domains = None
-        if y is not None and is_encoded(y):
-            y, domains = decode_domains(y)
-        Xt = X
-        for _, step in self.steps[:-1]:
-            if step is None or step == "passthrough":
-                continue
-            if domains is not None and _accepts_domains(step):
-                # fit_transform maps each training domain with its own reference (transform
-                # alone would map every training trial with the target's)
-                Xt = step.fit_transform(Xt, y, domains=domains)
-            else:
-                Xt = step.fit_transform(Xt, y)
-        final = self.steps[-1][1]
-        if domains is not None and _accepts_domains(final):
-            final.fit(Xt, y, domains=domains)
-        else:
-            final.fit(Xt, y)
-        return self
 
 
 def _domain_references(values: np.ndarray, domains: np.ndarray | None, mean
@@ -114,6 +59,9 @@ def _domain_references(values: np.ndarray, domains: np.ndarray | None, mean
 
 class _Aligner(TransformerMixin, BaseEstimator):
     """Shared logic: per-domain references from training trials, target's at test time."""
+
+    #: ``domains`` is routed to ``fit`` (and ``fit_transform``) without a set_fit_request call
+    __metadata_request__fit: ClassVar[dict] = {"domains": True}
 
     def __init__(self, target_domain: str | None = None):
         self.target_domain = target_domain
@@ -128,7 +76,15 @@ class _Aligner(TransformerMixin, BaseEstimator):
         return X
 
     def fit(self, X, y=None, domains=None):
-        """Estimate one reference per domain (only when the target domain is present)."""
+        """Estimate one reference per domain (only when the target domain is present).
+
+        Parameters
+        ----------
+        X : array-like, shape (n_trials, n_channels, n_channels or n_times)
+        y : ignored
+        domains : array-like, shape (n_trials,), optional
+            Domain (subject) of each training trial, routed as metadata.
+        """
         X = np.asarray(X, dtype=float)
         if X.ndim != 3:
             raise input_error("X", "a 3-D array", X.shape)
@@ -150,7 +106,7 @@ class _Aligner(TransformerMixin, BaseEstimator):
         return self._apply(X, self.references_.get(str(self.target_domain), self.pooled_))
 
     def fit_transform(self, X, y=None, domains=None):
-        """Fit, then map each training domain with its own reference."""
+        """Fit, then map each training domain with its own reference (see :meth:`fit`)."""
         self.fit(X, y, domains)
         X = np.asarray(X, dtype=float)
         if self.train_domains_ is None:
@@ -216,14 +172,27 @@ class TargetOnly(BaseEstimator):
         Target domain (set by the runner).
     """
 
+    #: ``domains`` is routed to ``fit`` without a set_fit_request call
+    __metadata_request__fit: ClassVar[dict] = {"domains": True}
+
     def __init__(self, estimator: BaseEstimator, target_domain: str | None = None):
         self.estimator = estimator
         self.target_domain = target_domain
 
     def fit(self, X, y, domains=None):
-        """Fit on the rows of ``target_domain`` (all rows when no domains are given)."""
+        """Fit on the rows of ``target_domain`` (all rows when no domains are given).
+
+        Parameters
+        ----------
+        X : array-like, shape (n_trials, ...)
+        y : array-like, shape (n_trials,)
+        domains : array-like, shape (n_trials,), optional
+            Domain (subject) of each training trial, routed as metadata.
+        """
         X, y = np.asarray(X), np.asarray(y)
         if domains is not None:
+            if len(domains) != len(X):
+                raise input_error("domains", f"{len(X)} domain labels", len(domains))
             mask = np.asarray(domains, dtype=str) == str(self.target_domain)
             X, y = X[mask], y[mask]
         counts = np.unique(y, return_counts=True)[1] if len(y) else np.array([0])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from neurocompare._errors import check_option
+from neurocompare._errors import check_option, input_error
 from neurocompare.pipelines.deep.estimator import DeepClassifier, resolve_device
 
 __all__ = ["FineTunedClassifier"]
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 class FineTunedClassifier(DeepClassifier):
     """:class:`DeepClassifier` that fine-tunes on a target domain after pre-training.
 
-    Given ``domains`` (from domain-encoded labels, see
+    Given ``domains`` (routed as metadata: ``fit`` requests it by default, see
     :mod:`neurocompare.pipelines.transfer.alignment`), ``fit`` pre-trains on every trial outside
     ``target_domain`` exactly as :class:`DeepClassifier` does (standardisation and early
     stopping from the source trials), then fine-tunes on the target's calibration trials
@@ -44,6 +44,9 @@ class FineTunedClassifier(DeepClassifier):
         Target trials used for fine-tuning.
     """
 
+    #: ``domains`` is routed to ``fit`` without a set_fit_request call
+    __metadata_request__fit: ClassVar[dict] = {"domains": True}
+
     def __init__(self, model: str = "shallow", sfreq: float | None = None,
                  model_params: dict[str, Any] | None = None, max_epochs: int = 100,
                  batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
@@ -62,12 +65,22 @@ class FineTunedClassifier(DeepClassifier):
         self.finetune_lr = finetune_lr
 
     def fit(self, X, y, domains=None):
-        """Pre-train on source trials, then fine-tune on the target's (see class doc)."""
+        """Pre-train on source trials, then fine-tune on the target's (see class doc).
+
+        Parameters
+        ----------
+        X : array-like, shape (n_trials, n_channels, n_times)
+        y : array-like, shape (n_trials,)
+        domains : array-like, shape (n_trials,), optional
+            Domain (subject) of each training trial, routed as metadata.
+        """
         check_option("finetune", self.finetune, ("all", "last", "none"))
         X, y = np.asarray(X), np.asarray(y)
         if len(X) != len(y):
             raise ValueError(f"X and y: expected the same number of trials, got {len(X)} "
                              f"and {len(y)}")
+        if domains is not None and len(domains) != len(X):
+            raise input_error("domains", f"{len(X)} domain labels", len(domains))
         target = np.zeros(len(y), dtype=bool)
         if domains is not None and self.target_domain is not None:
             target = np.asarray(domains, dtype=str) == str(self.target_domain)
