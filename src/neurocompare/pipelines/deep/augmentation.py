@@ -30,7 +30,8 @@ import torch
 
 from neurocompare._errors import input_error
 
-__all__ = ["AUGMENTATIONS", "augment", "check_augmentation", "make_augmentations"]
+__all__ = ["AUGMENTATIONS", "augment", "check_augmentation", "fraction_changed",
+           "make_augmentations"]
 
 #: Augmentation names a DeepClassifier accepts.
 AUGMENTATIONS = ("ft-surrogate", "smooth-time-mask", "channels-dropout", "sign-flip")
