@@ -12,10 +12,16 @@ from neurocompare.pipelines.deep.augmentation import (
     AUGMENTATIONS,
     augment,
     check_augmentation,
-    fraction_changed,
     make_augmentations,
 )
 from neurocompare.pipelines.deep.estimator import DeepClassifier
+
+
+def fraction_changed(transforms, X: np.ndarray) -> float:
+    """Share of trials of ``X`` (n_trials, n_chans, n_times) that ``transforms`` alter."""
+    Xt = torch.as_tensor(X, dtype=torch.float32)
+    out = augment(transforms, Xt, torch.zeros(len(X), dtype=torch.long))
+    return float((~torch.isclose(out, Xt).flatten(1).all(1)).float().mean())
 
 
 @pytest.fixture

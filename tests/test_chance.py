@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -45,3 +47,20 @@ def test_repeats_count_each_trial_once_and_none_beats_chance_sentence():
     null = pd.DataFrame(_rows("a", [0.5, 0.52]) + _rows("b", [0.48, 0.5], family="deep"))
     assert chance_verdicts(pipeline_chance(null))[0]["sentence"] == \
         "No pipeline beats chance on d."
+
+
+def test_majority_class_answer_does_not_beat_chance_on_imbalanced_classes():
+    # 70 % of the test trials are class 0: always answering 0 scores 0.7, which is chance
+    always = json.dumps([[14, 0], [6, 0]])
+    better = json.dumps([[14, 0], [2, 4]])  # 0.9: above the 0.7 majority share
+    rows = []
+    for name, confusion in (("majority", always), ("better", better)):
+        for r in _rows(name, [0.7, 0.7, 0.7]):
+            r["confusion"] = confusion
+            rows.append(r)
+    out = pipeline_chance(pd.DataFrame(rows)).set_index("pipeline")
+    assert out.loc["majority", "chance"] == 0.7 and out.loc["majority", "n"] == 300
+    assert not out.loc["majority", "beats_chance"]
+    assert out.loc["better", "accuracy"] == 0.9 and out.loc["better", "beats_chance"]
+    # the old balanced-class assumption would have called the majority answer a success
+    assert stats.binomtest(210, 300, 0.5, alternative="greater").pvalue < 1e-10

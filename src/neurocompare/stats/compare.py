@@ -8,6 +8,7 @@ subject falls back to the Nadeau-Bengio corrected resampled t-test over its fold
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -218,13 +219,31 @@ def _repeats(rows: pd.DataFrame) -> int:
     return max(1, int(tags.nunique())) if tags.notna().any() else 1
 
 
+def _pooled_counts(group: pd.DataFrame) -> tuple[int, int, float]:
+    """(test trials, correct, majority-class share) of result rows, each trial once.
+
+    From the stored confusion matrices (rows are true classes) when present, else from
+    accuracy x n_test with chance 1 / n_classes.
+    """
+    repeats = _repeats(group)
+    if "confusion" in group.columns and group["confusion"].notna().all():
+        total = sum(np.array(json.loads(c), dtype=float) for c in group["confusion"]) / repeats
+        n = round(total.sum())
+        return n, round(np.trace(total)), float(total.sum(axis=1).max() / total.sum())
+    n = round(group["n_test"].sum() / repeats)
+    correct = round((group["accuracy"] * group["n_test"]).sum() / repeats)
+    return n, correct, 1.0 / int(group["n_classes"].max())
+
+
 def pipeline_chance(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Does each pipeline beat chance on a dataset? One pooled binomial test per pipeline.
 
     The test trials of every subject and fold (at the largest data budget, each trial once:
     repeated k-fold counts are divided by the number of repeats) are pooled: ``n`` trials,
-    ``correct`` of them right, against the one-sided null of accuracy ``1 / n_classes``
-    (balanced classes). Holm's correction runs over every (dataset, pipeline) tested.
+    ``correct`` of them right, against the one-sided null that the accuracy is the
+    majority-class share of those trials (what always answering the most frequent class
+    scores; 1 / n_classes for balanced classes). Holm's correction runs over every
+    (dataset, pipeline) tested.
 
     Returns
     -------
@@ -235,10 +254,7 @@ def pipeline_chance(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     rows = largest_budget(real_runs(table))
     out = []
     for (dataset, pipeline), group in rows.groupby(["dataset", "pipeline"], observed=True):
-        repeats = _repeats(group)
-        n = round(group["n_test"].sum() / repeats)
-        correct = round((group["accuracy"] * group["n_test"]).sum() / repeats)
-        chance = 1.0 / int(group["n_classes"].max())
+        n, correct, chance = _pooled_counts(group)
         pvalue = float(stats.binomtest(correct, n, chance, alternative="greater").pvalue) \
             if n else float("nan")
         out.append({"dataset": dataset, "pipeline": pipeline,

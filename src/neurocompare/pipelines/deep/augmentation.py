@@ -25,13 +25,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 
 from neurocompare._errors import input_error
 
-__all__ = ["AUGMENTATIONS", "augment", "check_augmentation", "fraction_changed",
-           "make_augmentations"]
+__all__ = ["AUGMENTATIONS", "augment", "check_augmentation", "make_augmentations"]
 
 #: Augmentation names a DeepClassifier accepts.
 AUGMENTATIONS = ("ft-surrogate", "smooth-time-mask", "channels-dropout", "sign-flip")
@@ -115,10 +113,3 @@ def augment(transforms: Sequence[torch.nn.Module], X: torch.Tensor,
         out, _ = transform(out, y)
     return out.to(dtype=X.dtype, device=X.device)
 
-
-def fraction_changed(transforms: Sequence[torch.nn.Module], X: np.ndarray) -> float:
-    """Share of trials of ``X`` (n_trials, n_chans, n_times) that ``transforms`` alter (a
-    diagnostic for tests and documentation)."""
-    Xt = torch.as_tensor(X, dtype=torch.float32)
-    out = augment(transforms, Xt, torch.zeros(len(X), dtype=torch.long))
-    return float((~torch.isclose(out, Xt).flatten(1).all(1)).float().mean())
