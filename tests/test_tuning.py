@@ -69,7 +69,7 @@ def test_tuned_run_records_the_budget(tmp_path):
 
 def test_epoch_hook_stops_training():
     data = _data()
-    est = make_pipeline("shallow-convnet:net__max_epochs=6", data.info)
+    est = make_pipeline("shallow-convnet:net__max_epochs=6,net__valid_size=0.2", data.info)
     net = est.steps[-1][1]
     net._epoch_callback = lambda epoch, record: epoch >= 2
     est.fit(data.X, data.y)
@@ -85,4 +85,8 @@ def test_deep_study_prunes_with_epochs_as_the_resource():
     assert all(1 <= e <= 9 for e in search.trial_epochs_)
     # Hyperband stopped some trials before the full 9 epochs (the hook ends training)
     assert search.n_pruned_ >= 1 and min(search.trial_epochs_) < 9
-    assert search.best_estimator_.steps[-1][1].n_epochs_ == 9
+    # the recipe trains on the whole fold (valid_size=0): trials were scored on a held-out
+    # split of it, the refit keeps the recipe
+    assert 0 < search.best_score_ <= 1
+    refit = search.best_estimator_.steps[-1][1]
+    assert refit.n_epochs_ == 9 and refit.valid_size == 0 and len(refit.valid_indices_) == 0

@@ -65,6 +65,14 @@ def signal_picks(info: SignalInfo) -> list[int] | None:
     return list(next(iter(groups.values()))) if groups else None
 
 
-def picked(info: SignalInfo, *steps: tuple[str, BaseEstimator]) -> Pipeline:
-    """A Pipeline that first keeps :func:`signal_picks` channels, then runs ``steps``."""
-    return Pipeline([("picks", PickChannels(signal_picks(info))), *steps])
+def picked(info: SignalInfo, *steps: tuple[str, BaseEstimator],
+           every_group: bool = False) -> Pipeline:
+    """A Pipeline that first keeps :func:`signal_picks` channels, then runs ``steps``.
+
+    ``every_group=True`` keeps every channel the dataset provides, filter-bank copies
+    included (the step stays, so a pipeline's structure is the same on every dataset): a
+    network learns its own weighting of the groups, where a traditional feature extractor
+    expects one set of channels.
+    """
+    picks = None if every_group else signal_picks(info)
+    return Pipeline([("picks", PickChannels(picks)), *steps])

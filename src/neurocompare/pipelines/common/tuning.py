@@ -2,7 +2,8 @@
 
 :class:`OptunaSearch` wraps any registered pipeline. ``fit`` runs a seeded Optuna study on the
 training fold only -- an inner stratified k-fold for traditional pipelines; for deep
-pipelines the network's own validation split (carved from the training fold) with
+pipelines the network's own validation split (carved from the training fold;
+:data:`TRIAL_VALID_SIZE` of it when the recipe trains on the whole fold) with
 Hyperband pruning and epochs as the resource -- then refits the best configuration on the
 whole training fold. Every pipeline gets the same budget (trials, optionally capped in CPU
 seconds); the trials run and CPU seconds spent are kept as fitted attributes and stored with
@@ -41,6 +42,9 @@ C_SPACE: dict[str, Any] = {"C": ("log", 1e-3, 1e2)}
 DEEP_SPACE: dict[str, Any] = {"net__lr": ("log", 1e-4, 1e-2),
                               "net__weight_decay": ("log", 1e-6, 1e-2),
                               "net__batch_size": [16, 32, 64]}
+#: Validation share a deep trial holds out of the training fold when its recipe trains on
+#: the whole fold (``valid_size=0``): the trial is scored, and pruned, on it.
+TRIAL_VALID_SIZE = 0.2
 
 
 def _suggest(trial: optuna.Trial, name: str, spec: Any) -> Any:
@@ -123,6 +127,8 @@ class OptunaSearch(ClassifierMixin, BaseEstimator):
                 cv = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
                 return float(cross_val_score(candidate, X, y, cv=cv, n_jobs=1).mean())
             net = _deep_step(candidate)
+            if not net.valid_size:  # a recipe without a split: trials still need a score
+                net.set_params(valid_size=TRIAL_VALID_SIZE)
 
             def report(epoch: int, record: dict) -> bool:
                 trial.report(record.get("valid_accuracy", 0.0), epoch)
