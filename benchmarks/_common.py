@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESULTS", "headline_text", "md_table", "mean_sd", "run_config", "subject_means",
-           "write_report"]
+__all__ = ["RESULTS", "chance_table", "headline_text", "md_table", "mean_sd", "run_config",
+           "subject_means", "write_report"]
 
 #: Where the reports go.
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -111,3 +111,25 @@ def headline_text(table: pd.DataFrame, metric: str = "accuracy") -> str:
             f"{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], {r['test']} p = {r['pvalue']:.3g} "
             f"over {r['n']} {r['unit']}; the deep model costs {r['fit_cost_ratio']:.3g}x the "
             f"training time.\n\n> {r['finding']}")
+
+
+def chance_table(table: pd.DataFrame, unit: str = "subject") -> str:
+    """Per pipeline: accuracy over ``unit`` (subjects, or folds where there is one pseudo-
+    subject), mean training accuracy of the kept weights, the pooled chance test (Holm) and
+    the mean fit time; best first."""
+    from neurocompare.stats.compare import pipeline_chance
+
+    chance = pipeline_chance(table).set_index("pipeline")
+    rows = []
+    for name, group in table.groupby("pipeline", sort=False):
+        per = group.groupby(unit)["accuracy"].mean()
+        c = chance.loc[name]
+        train = group["train_accuracy"].mean() if "train_accuracy" in group else float("nan")
+        rows.append((f"`{name}`", group["family"].iloc[0],
+                     f"{per.mean():.3f} ({per.std(ddof=1):.3f})", f"{train:.3f}",
+                     f"{c['p_holm']:.3g}", "yes" if c["beats_chance"] else "no",
+                     f"{group['fit_time_s'].mean():.2f}"))
+    rows.sort(key=lambda r: -float(r[2].split()[0]))
+    return md_table(["pipeline", "family", f"accuracy, mean (sd) over {unit}s",
+                     "train accuracy", "chance test p (Holm)", "beats chance",
+                     "fit s/fold"], rows)

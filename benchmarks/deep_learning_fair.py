@@ -32,11 +32,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import headline_text, md_table, run_config, write_report
+from _common import chance_table, headline_text, run_config, write_report
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig
-from neurocompare.stats.compare import pipeline_chance
 from neurocompare.stats.summary import real_runs
 
 TRADITIONAL = ["bandpower-lda", "csp-lda", "ts-lr", "mvpa-lr"]
@@ -46,23 +45,6 @@ STRONG = (0.9, 0.8, 0.7, 0.6)
 #: Every deep pipeline of the catalogue (the ``erd`` part).
 ALL_DEEP = ["eegnet", "shallow-convnet", "shallow-convnet-cropped", "deep4", "deep4-cropped",
             "rnn", "lstm", "gru", "bilstm", "cnn-lstm-attention"]
-
-
-def _table(table) -> str:
-    chance = pipeline_chance(table).set_index("pipeline")
-    rows = []
-    for name, group in table.groupby("pipeline", sort=False):
-        per = group.groupby("subject")["accuracy"].mean()
-        c = chance.loc[name]
-        train = group["train_accuracy"].mean() if "train_accuracy" in group else float("nan")
-        rows.append((f"`{name}`", group["family"].iloc[0],
-                     f"{per.mean():.3f} ({per.std(ddof=1):.3f})", f"{train:.3f}",
-                     f"{c['p_holm']:.3g}", "yes" if c["beats_chance"] else "no",
-                     f"{group['fit_time_s'].mean():.2f}"))
-    rows.sort(key=lambda r: -float(r[2].split()[0]))
-    return md_table(["pipeline", "family", "accuracy, mean (sd) over subjects",
-                     "train accuracy", "chance test p (Holm)", "beats chance",
-                     "fit s/fold"], rows)
 
 
 def main() -> None:
@@ -104,7 +86,7 @@ def main() -> None:
         print(f"{part}: {len(table)} results in {wall / 60:.1f} min", flush=True)
         sections += [f"## scenario `{part}` ({dataset[1]}): total wall {wall / 60:.1f} min",
                      "",
-                     _table(table), "", headline_text(table), ""]
+                     chance_table(table), "", headline_text(table), ""]
         write_report("deep_learning_fair", "Controls: can the comparison see a deep win?",
                      "\n".join(sections), started)
     print("\n".join(sections))

@@ -126,7 +126,8 @@ def test_global_rng_untouched(tiny):
 def test_early_stopping_restores_best_weights(small):
     X, y, info = small
     net = _net(SPECS["shallow-convnet"].build(info).set_params(
-        net__max_epochs=12, net__valid_size=0.2, net__patience=3, net__lr=3e-3, net__n_threads=1).fit(X, y))
+        net__max_epochs=12, net__valid_size=0.2, net__patience=3, net__lr=3e-3,
+        net__n_threads=1).fit(X, y))
     losses = [record["valid_loss"] for record in net.history_]
     assert len(losses) == net.n_epochs_
     assert net.best_epoch_ == int(np.argmin(losses)) + 1

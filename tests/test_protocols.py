@@ -10,7 +10,7 @@ from neurocompare.protocols.registry import PROTOCOLS, make_splitter
 
 def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
     rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t),
-             "site": "AB"[s % 2]}
+             "site": "AB"[s % 2], "recording": f"{s}/{k}/{t // 2}"}
             for s in range(1, n_subjects + 1) for k in range(n_sessions) for t in range(n_trials)]
     meta = pd.DataFrame(rows)
     y = np.tile(np.repeat([0, 1], n_trials // 2), n_subjects * n_sessions)
@@ -85,3 +85,20 @@ def test_clear_errors():
         list(make_splitter("cross-subject").folds(meta[meta.subject == 1], y[:12]))
     with pytest.raises(InputError, match="at least n_splits=7 trials"):
         list(make_splitter("blocked", n_splits=7).folds(meta, y))
+
+
+def test_recording_kfold_keeps_every_window_of_a_recording_in_one_fold():
+    meta, y = _metadata(n_subjects=2, n_sessions=1, n_trials=40)
+    meta["recording"] = meta["subject"].astype(str) + "/" + (meta["onset"] // 4).astype(str)
+    folds = list(make_splitter("recording-kfold", seed=1).folds(meta, y))
+    assert len(folds) == 2 * 5
+    for fold in folds:
+        assert not set(meta.recording[fold.train]) & set(meta.recording[fold.test])
+        assert meta.subject[np.r_[fold.train, fold.test]].nunique() == 1
+    tested = np.sort(np.concatenate([f.test for f in folds]))
+    assert tested.tolist() == list(range(len(meta)))
+    # within-session k-fold over the same windows splits recordings (the leaky split)
+    leaky = list(make_splitter("within-session", seed=1).folds(meta, y))
+    assert any(set(meta.recording[f.train]) & set(meta.recording[f.test]) for f in leaky)
+    with pytest.raises(InputError, match="by: expected a metadata column"):
+        list(make_splitter("recording-kfold", by="tape").folds(meta, y))

@@ -71,3 +71,23 @@ def test_bonn_errors(tmp_path):
     (tmp_path / "E_S" / "S001.txt").write_text("\n".join(["5"] * 4097))
     with pytest.raises(InputError, match=r"Z001.txt: expected 4097 samples"):
         BonnEpilepsy(root=tmp_path).load_subject("all")
+
+
+def test_bonn_windows_tile_the_segments_and_keep_their_recording():
+    whole = BonnEpilepsy(sets="AE").load_subject("all")
+    dataset = BonnEpilepsy(sets="AE", window_s=4.0)
+    windows = dataset.load_subject("all")
+    size = round(4.0 * 173.61)
+    per = 4097 // size
+    assert windows.X.shape == (200 * per, 1, size)
+    # window w of segment i is samples [w*size, (w+1)*size) of that segment, label kept
+    for i, w in ((0, 0), (7, per - 1), (150, 2)):
+        np.testing.assert_array_equal(windows.X[i * per + w, 0],
+                                      whole.X[i, 0, w * size:(w + 1) * size])
+        assert windows.y[i * per + w] == whole.y[i]
+    assert windows.metadata.groupby("recording").size().eq(per).all()
+    # the default (whole segments) keeps the key of results stored before window_s existed
+    assert BonnEpilepsy(sets="AE", window_s=None).fingerprint() == \
+        BonnEpilepsy(sets="AE").fingerprint() != dataset.fingerprint()
+    with pytest.raises(InputError, match="window_s"):
+        BonnEpilepsy(window_s=60.0).load_subject("all")

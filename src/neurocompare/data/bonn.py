@@ -9,12 +9,20 @@ and C/D/E from five patients, but which segment belongs to whom is not published
 split mixes segments of the same people and scores are optimistic. The loader exposes the
 whole set as one pseudo-subject ``"all"`` and records the set letter in the metadata; use
 k-fold protocols only and read high accuracies with suspicion.
+
+Sub-windows (``window_s``): many published Bonn results cut each segment into short
+windows and then split the *windows* with k-fold, so windows of one recording land in
+training and test -- neighbouring stretches of the same EEG, which a classifier can match
+instead of generalising. Every window keeps its recording in the metadata column
+``recording``; the ``recording-kfold`` protocol keeps all windows of a recording in one
+fold, ``within-session`` (k-fold over windows) reproduces the leaky split for comparison.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,7 +32,7 @@ from neurocompare.config import dataset_path
 from neurocompare.data.base import Dataset, labels_to_codes
 from neurocompare.data.containers import NeuralData, SignalInfo
 
-__all__ = ["BonnEpilepsy"]
+__all__ = ["BonnEpilepsy", "split_windows"]
 
 SFREQ = 173.61
 N_SAMPLES = 4097
@@ -49,6 +57,34 @@ def read_segment(path: Path) -> np.ndarray:
         raise input_error(str(path), "numeric samples", str(exc)) from exc
 
 
+def split_windows(X: np.ndarray, metadata: pd.DataFrame,
+                  size: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Cut every epoch into non-overlapping windows of ``size`` samples.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_epochs, n_channels, n_times)
+    metadata : DataFrame, n_epochs rows
+    size : int
+        Samples per window (``n_times // size`` windows per epoch; the rest is dropped).
+
+    Returns
+    -------
+    windows : ndarray, shape (n_epochs * n_windows, n_channels, size)
+        Windows of epoch 0 first, in time order, then epoch 1's, ...
+    metadata : DataFrame
+        Each epoch's row repeated per window, with ``window`` (0-based index in its epoch)
+        and ``window_start`` (its first sample in the epoch) columns.
+    """
+    n_windows = X.shape[2] // size
+    windows = X[:, :, :n_windows * size].reshape(X.shape[0], X.shape[1], n_windows, size)
+    windows = windows.transpose(0, 2, 1, 3).reshape(-1, X.shape[1], size)
+    rows = metadata.loc[metadata.index.repeat(n_windows)].reset_index(drop=True)
+    rows["window"] = np.tile(np.arange(n_windows), len(metadata))
+    rows["window_start"] = rows["window"] * size
+    return np.ascontiguousarray(windows), rows
+
+
 @dataclass
 class BonnEpilepsy(Dataset):
     """Bonn sets A-E as classes; one channel, 4097 samples at 173.61 Hz.
@@ -70,6 +106,9 @@ class BonnEpilepsy(Dataset):
 
     root: str | Path | None = None
     sets: str = "AE"
+    window_s: float | None = None
+
+    fingerprint_defaults: ClassVar[dict[str, Any]] = {"window_s": None}
 
     def _root(self) -> Path:
         return Path(self.root) if self.root is not None else dataset_path("bonn_epilepsy")
@@ -98,8 +137,20 @@ class BonnEpilepsy(Dataset):
             out += found
         return out
 
+    def _window(self) -> int | None:
+        """Samples per window, or None for whole segments."""
+        if self.window_s is None:
+            return None
+        value = self.window_s
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 16 / SFREQ <= value <= N_SAMPLES / SFREQ:
+            raise input_error("window_s", f"seconds between {16 / SFREQ:.2f} and "
+                              f"{N_SAMPLES / SFREQ:.1f} (a segment's length), or None", value)
+        return round(value * SFREQ)
+
     def _load_subject(self, subject: str) -> NeuralData:
         letters = self._letters()
+        size = self._window()
         paths = self.files()
         X = np.stack([read_segment(p) for p in paths])[:, None, :]
         letter_of = {folder: letter for letter, folder in SET_FOLDERS.items()}
@@ -109,6 +160,10 @@ class BonnEpilepsy(Dataset):
             "segment": [p.stem.upper() for p in paths], "set": set_letters,
             "group": ["healthy" if s in "AB" else "patient" for s in set_letters],
         })
+        metadata["recording"] = metadata["set"] + "/" + metadata["segment"]
+        if size is not None:
+            X, metadata = split_windows(X, metadata, size)
+            set_letters = metadata["set"].tolist()
         info = SignalInfo(
             kind="epochs", class_names=tuple(letters), sfreq=SFREQ, ch_names=("EEG",),
             units="a.u. (12-bit A/D units)", tmin=0.0,

@@ -15,6 +15,7 @@ from neurocompare.protocols.splitters import (
     CrossSession,
     CrossSubject,
     GroupedSubjectKFold,
+    RecordingKFold,
     Splitter,
     WithinSession,
 )
@@ -39,6 +40,10 @@ _SPECS = [
                  "stratified 5-fold inside each session, repeated 3 times with new shuffles",
                  lambda seed, **kw: WithinSession(**({"n_repeats": 3, "random_state": seed}
                                                      | kw))),
+    ProtocolSpec("recording-kfold",
+                 "stratified 5-fold inside each subject and session, every window of a "
+                 "recording in one fold (metadata column recording)",
+                 lambda seed, **kw: RecordingKFold(**({"random_state": seed} | kw))),
     ProtocolSpec("blocked", "5 contiguous blocks in time order inside each session (no shuffle)",
                  lambda seed, **kw: BlockedKFold(**kw)),
     ProtocolSpec("chronological",

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    LeaveOneGroupOut,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 
 from neurocompare._errors import input_error
 
@@ -30,6 +36,7 @@ __all__ = [
     "CrossSubject",
     "Fold",
     "GroupedSubjectKFold",
+    "RecordingKFold",
     "Splitter",
     "WithinSession",
 ]
@@ -176,6 +183,47 @@ class WithinSession(Splitter):
                     tag = f"/repeat={repeat}" if self.n_repeats > 1 else ""
                     yield (f"subject={subject}/session={session}{tag}/fold={k}",
                            rows[train], rows[test])
+
+
+class RecordingKFold(Splitter):
+    """Stratified k-fold inside each (subject, session) that keeps recordings whole.
+
+    For datasets whose trials are windows cut from longer recordings (e.g.
+    ``bonn-epilepsy:window_s=4``): every trial sharing a value of the metadata column ``by``
+    lands in the same fold, so no test window has a neighbour from its own recording in
+    training. scikit-learn's ``StratifiedGroupKFold`` (shuffled, seeded) assigns the groups.
+
+    Parameters
+    ----------
+    n_splits : int
+        Folds per session.
+    by : str
+        Metadata column naming each trial's recording.
+    random_state : int
+        Seed of the shuffle.
+    """
+
+    def __init__(self, n_splits: int = 5, by: str = "recording", random_state: int = 42):
+        self.n_splits = n_splits
+        self.by = by
+        self.random_state = random_state
+
+    def _folds(self, metadata, y):
+        if not isinstance(self.n_splits, int) or self.n_splits < 2:
+            raise input_error("n_splits", "an integer >= 2", self.n_splits)
+        if self.by not in metadata.columns:
+            raise input_error("by", "a metadata column naming each trial's recording "
+                              f"(columns: {list(metadata.columns)})", self.by)
+        for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            groups = metadata[self.by].to_numpy()[rows]
+            if len(np.unique(groups)) < self.n_splits:
+                raise input_error(f"subject {subject} session {session}",
+                                  f"at least n_splits={self.n_splits} recordings",
+                                  len(np.unique(groups)))
+            cv = StratifiedGroupKFold(self.n_splits, shuffle=True,
+                                      random_state=self.random_state)
+            for k, (train, test) in enumerate(cv.split(rows, y[rows], groups)):
+                yield f"subject={subject}/session={session}/fold={k}", rows[train], rows[test]
 
 
 class BlockedKFold(Splitter):
