@@ -208,3 +208,29 @@ def test_recurrent_readouts_and_attention():
     weights = hybrid.attention_weights(torch.randn(2, 3, 64))
     assert weights.shape == (2, 16)  # 64 samples pooled to 32 Hz (plus "same" padding)
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(2))
+
+
+def test_derived_classifiers_take_the_parent_parameters_amended():
+    import inspect
+
+    from sklearn.base import clone
+
+    from neurocompare.pipelines.common.params import derived_params
+    from neurocompare.pipelines.connectome.networks import NetClassifier
+    from neurocompare.pipelines.spiking.networks import SpikingClassifier
+
+    parent = set(inspect.signature(DeepClassifier.__init__).parameters) - {"self"}
+    names = set(SpikingClassifier().get_params())
+    assert names == parent - {"augmentation", "augmentation_probability"} | {"encoding",
+                                                                             "time_steps"}
+    assert SpikingClassifier().model == "snn_conv" and NetClassifier().standardize is False
+    assert DeepClassifier().standardize is True  # the parent's default is untouched
+    net = SpikingClassifier(encoding="rate", max_epochs=7)
+    again = clone(net)
+    assert again.get_params() == net.get_params() and again is not net
+    assert "augmentation" not in vars(net)  # dropped: not an instance parameter
+    assert repr(net) == "SpikingClassifier(encoding='rate', max_epochs=7)"
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        SpikingClassifier(augmentation="sign-flip")
+    with pytest.raises(TypeError, match="has no parameters"):
+        derived_params(DeepClassifier, drop=("nope",))

@@ -37,7 +37,8 @@ import torch
 from torch import nn
 
 from neurocompare._errors import check_option
-from neurocompare.pipelines.deep.estimator import DeepClassifier
+from neurocompare.pipelines.common.params import derived_params
+from neurocompare.pipelines.deep.estimator import AUGMENTATION_PARAMS, DeepClassifier
 
 __all__ = ["NETWORKS", "BrainNetCNN", "ConnectomeGNN", "NetClassifier", "knn_edges"]
 
@@ -244,6 +245,7 @@ NETWORKS: dict[str, Callable[..., nn.Module]] = {
     "roi_cnn1d": _roi_cnn1d, "roi_gru": _roi_gru}
 
 
+@derived_params(DeepClassifier, drop=AUGMENTATION_PARAMS, model="mlp", standardize=False)
 class NetClassifier(DeepClassifier):
     """:class:`~neurocompare.pipelines.deep.estimator.DeepClassifier` over :data:`NETWORKS`.
 
@@ -257,14 +259,3 @@ class NetClassifier(DeepClassifier):
 
     modules = NETWORKS
 
-    def __init__(self, model: str = "mlp", sfreq: float | None = None,
-                 model_params: dict[str, Any] | None = None, max_epochs: int = 100,
-                 batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
-                 valid_size: float = 0.2, patience: int = 15, standardize: bool = False,
-                 device: str = "auto", random_state: int = 0, n_threads: int | None = None,
-                 lr_schedule: str = "cosine"):
-        super().__init__(model=model, sfreq=sfreq, model_params=model_params,
-                         max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, valid_size=valid_size, patience=patience,
-                         standardize=standardize, device=device, random_state=random_state,
-                         n_threads=n_threads, lr_schedule=lr_schedule)

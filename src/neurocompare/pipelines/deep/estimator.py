@@ -42,7 +42,12 @@ from neurocompare.pipelines.deep.augmentation import (
 )
 from neurocompare.pipelines.deep.modules import MODULES
 
-__all__ = ["DeepClassifier", "resolve_device"]
+__all__ = ["AUGMENTATION_PARAMS", "DeepClassifier", "resolve_device"]
+
+#: The augmentation parameters; the other networks' classifiers leave them out
+#: (:func:`~neurocompare.pipelines.common.params.derived_params`), so they train on the data
+#: as given and their parameter keys stay those of results stored before augmentation.
+AUGMENTATION_PARAMS = ("augmentation", "augmentation_probability")
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +149,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     #: **model_params) -> Module``); a subclass may offer another registry (e.g. the spiking
     #: networks of :mod:`neurocompare.pipelines.spiking`) and reuse the whole training path.
     modules: ClassVar[Mapping[str, Callable[..., nn.Module]]] = MODULES
-    #: Defaults for subclasses whose ``__init__`` does not take the augmentation options.
+    #: Defaults for subclasses that leave out :data:`AUGMENTATION_PARAMS`.
     augmentation: tuple[str, ...] | None = None
     augmentation_probability: float = 0.5
 

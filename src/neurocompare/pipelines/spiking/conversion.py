@@ -37,7 +37,8 @@ from neurocompare._errors import input_error
 from neurocompare.cost.energy import energy_estimate
 from neurocompare.cost.macs import count_macs
 from neurocompare.cost.networks import network_ledger
-from neurocompare.pipelines.deep.estimator import DeepClassifier
+from neurocompare.pipelines.common.params import derived_params
+from neurocompare.pipelines.deep.estimator import AUGMENTATION_PARAMS, DeepClassifier
 from neurocompare.pipelines.spiking.encoding import n_time_steps, to_time_steps
 from neurocompare.pipelines.spiking.networks import clear_state, lif_neuron
 
@@ -200,6 +201,8 @@ def convert(ann: ReluCNN, thresholds: Sequence[float], time_steps: int) -> Conve
     return ConvertedSNN(ann, thresholds, time_steps).eval()
 
 
+@derived_params(DeepClassifier, drop=AUGMENTATION_PARAMS, model="relu_cnn", time_steps=64,
+                percentile=99.9)
 class ANN2SNNClassifier(DeepClassifier):
     """Train a ReLU CNN like any deep pipeline, predict with its converted IF-neuron SNN.
 
@@ -226,20 +229,6 @@ class ANN2SNNClassifier(DeepClassifier):
     """
 
     modules = CONVERSION_MODULES
-
-    def __init__(self, model: str = "relu_cnn", time_steps: int = 64, percentile: float = 99.9,
-                 sfreq: float | None = None, model_params: dict[str, Any] | None = None,
-                 max_epochs: int = 100, batch_size: int = 64, lr: float = 1e-3,
-                 weight_decay: float = 0.0, valid_size: float = 0.2, patience: int = 15,
-                 standardize: bool = True, device: str = "auto", random_state: int = 0,
-                 n_threads: int | None = None, lr_schedule: str = "cosine"):
-        super().__init__(model=model, sfreq=sfreq, model_params=model_params,
-                         max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, valid_size=valid_size, patience=patience,
-                         standardize=standardize, device=device, random_state=random_state,
-                         n_threads=n_threads, lr_schedule=lr_schedule)
-        self.time_steps = time_steps
-        self.percentile = percentile
 
     def _validate_params(self) -> None:
         super()._validate_params()

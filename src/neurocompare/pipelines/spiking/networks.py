@@ -38,7 +38,8 @@ import torch
 from torch import nn
 
 from neurocompare._errors import check_option, input_error
-from neurocompare.pipelines.deep.estimator import DeepClassifier
+from neurocompare.pipelines.common.params import derived_params
+from neurocompare.pipelines.deep.estimator import AUGMENTATION_PARAMS, DeepClassifier
 from neurocompare.pipelines.spiking.encoding import (
     ENCODINGS,
     make_encoder,
@@ -302,6 +303,8 @@ SPIKING_MODULES: dict[str, Callable[..., nn.Module]] = {"snn_conv": snn_conv,
                                                         "snn_recurrent": snn_recurrent}
 
 
+@derived_params(DeepClassifier, drop=AUGMENTATION_PARAMS, model="snn_conv", encoding="direct",
+                time_steps=None)
 class SpikingClassifier(DeepClassifier):
     """:class:`~neurocompare.pipelines.deep.estimator.DeepClassifier` for the spiking networks.
 
@@ -322,21 +325,6 @@ class SpikingClassifier(DeepClassifier):
     """
 
     modules = SPIKING_MODULES
-
-    def __init__(self, model: str = "snn_conv", encoding: str = "direct",
-                 time_steps: int | None = None, sfreq: float | None = None,
-                 model_params: dict[str, Any] | None = None, max_epochs: int = 100,
-                 batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
-                 valid_size: float = 0.2, patience: int = 15, standardize: bool = True,
-                 device: str = "auto", random_state: int = 0, n_threads: int | None = None,
-                 lr_schedule: str = "cosine"):
-        super().__init__(model=model, sfreq=sfreq, model_params=model_params,
-                         max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, valid_size=valid_size, patience=patience,
-                         standardize=standardize, device=device, random_state=random_state,
-                         n_threads=n_threads, lr_schedule=lr_schedule)
-        self.encoding = encoding
-        self.time_steps = time_steps
 
     def _validate_params(self) -> None:
         super()._validate_params()

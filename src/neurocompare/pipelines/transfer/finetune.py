@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from neurocompare._errors import check_option, input_error
-from neurocompare.pipelines.deep.estimator import DeepClassifier, resolve_device
+from neurocompare.pipelines.common.params import derived_params
+from neurocompare.pipelines.deep.estimator import (
+    AUGMENTATION_PARAMS,
+    DeepClassifier,
+    resolve_device,
+)
 
 __all__ = ["FineTunedClassifier"]
 
 logger = logging.getLogger(__name__)
 
 
+@derived_params(DeepClassifier, drop=AUGMENTATION_PARAMS, target_domain=None, finetune="all",
+                finetune_epochs=30, finetune_lr=1e-4)
 class FineTunedClassifier(DeepClassifier):
     """:class:`DeepClassifier` that fine-tunes on a target domain after pre-training.
 
@@ -46,23 +53,6 @@ class FineTunedClassifier(DeepClassifier):
 
     #: ``domains`` is routed to ``fit`` without a set_fit_request call
     __metadata_request__fit: ClassVar[dict] = {"domains": True}
-
-    def __init__(self, model: str = "shallow", sfreq: float | None = None,
-                 model_params: dict[str, Any] | None = None, max_epochs: int = 100,
-                 batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
-                 valid_size: float = 0.2, patience: int = 15, standardize: bool = True,
-                 device: str = "auto", random_state: int = 0, n_threads: int | None = None,
-                 lr_schedule: str = "cosine", target_domain: str | None = None,
-                 finetune: str = "all", finetune_epochs: int = 30, finetune_lr: float = 1e-4):
-        super().__init__(model=model, sfreq=sfreq, model_params=model_params,
-                         max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, valid_size=valid_size, patience=patience,
-                         standardize=standardize, device=device, random_state=random_state,
-                         n_threads=n_threads, lr_schedule=lr_schedule)
-        self.target_domain = target_domain
-        self.finetune = finetune
-        self.finetune_epochs = finetune_epochs
-        self.finetune_lr = finetune_lr
 
     def fit(self, X, y, domains=None):
         """Pre-train on source trials, then fine-tune on the target's (see class doc).
