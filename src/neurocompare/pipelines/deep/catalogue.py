@@ -44,9 +44,11 @@ pipeline               epochs batch lr       w. decay schedule stopping   source
   documentation-build setting; we train 100, where braindecode's own training of this
   recipe stops improving on ``ssvep-exoskeleton`` (``../shared/ANCHORS.md``: 39 % at 30
   epochs, about 47 % at 100). Early stopping on a 20 % split (Schirrmeister et al. 2017,
-  Hum. Brain Mapp. 38:5391, first phase) cost 7 points on SSVEP folds of 58 trials (0.53
-  against 0.60 on 15 folds, ``benchmarks/results/braindecode_side_by_side_*.md``): the
-  split takes a fifth of a small fold and its loss is too noisy to pick an epoch.
+  Hum. Brain Mapp. 38:5391, first phase; this catalogue's previous default, patience 20)
+  cost 7 points on SSVEP folds of 58 trials: 0.53 against 0.60 for 100 epochs on the whole
+  fold, braindecode's own training 0.64, over the 15 pooled-session within-subject folds of
+  subjects 1-3 (seed 42, measured 2026-12-07): the split takes a fifth of a small fold and
+  its loss is too noisy to pick an epoch.
 * **Recurrent cells** (no anchor recipe): Adam's usual 1e-3, sequences average-pooled to
   64 Hz (a 3-s trial is 192 steps, within the range LSTMs train on without truncation). The
   four cells share every setting (hidden size 64 per direction, one layer, mean of hidden

@@ -14,6 +14,17 @@ Seeds are fixed through ``random_state`` without touching the global torch RNG (
 cuDNN is switched to deterministic algorithms during fit), and the torch thread count can be
 limited (``n_threads``) so that parallel folds do not oversubscribe. Prediction runs in
 float64 on a copy of the trained network, so a trial's output does not depend on its batch.
+
+Why a loop of our own and not skorch's (which braindecode's ``EEGClassifier`` is): the
+networks are braindecode's, the loop is 60 lines, and it does what the comparison needs
+without per-option plumbing -- folds smaller than one batch train (``EEGClassifier`` drops
+the last incomplete batch by default, so on a 26-trial SSVEP session fold it trains on
+nothing), the validation split is stratified and seeded like every other split here,
+the global torch RNG is left alone, every epoch's record and the kept weights' training
+accuracy feed the "did it learn?" columns, the tuner's pruning hook ends an epoch loop,
+and augmentation touches training batches only. Same recipe, same folds, it scores as
+braindecode's own training does and takes about as long
+(``benchmarks/results/braindecode_side_by_side_*.md``).
 """
 
 from __future__ import annotations
