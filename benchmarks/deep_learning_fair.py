@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--deep", default=",".join(DEEP))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--report", default="deep_learning_fair",
+                        help="name of the results file (benchmarks/results/<name>.md)")
     args = parser.parse_args()
     started = datetime.now(UTC)
     out = args.out or Path(tempfile.mkdtemp(prefix="deep-fair-"))
@@ -87,7 +89,7 @@ def main() -> None:
         sections += [f"## scenario `{part}` ({dataset[1]}): total wall {wall / 60:.1f} min",
                      "",
                      chance_table(table), "", headline_text(table), ""]
-        write_report("deep_learning_fair", "Controls: can the comparison see a deep win?",
+        write_report(args.report, "Controls: can the comparison see a deep win?",
                      "\n".join(sections), started)
     print("\n".join(sections))
     print(f"results and HTML reports under {out}")
