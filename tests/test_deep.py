@@ -234,3 +234,18 @@ def test_derived_classifiers_take_the_parent_parameters_amended():
         SpikingClassifier(augmentation="sign-flip")
     with pytest.raises(TypeError, match="has no parameters"):
         derived_params(DeepClassifier, drop=("nope",))
+
+
+def test_networks_see_every_channel_group_traditional_steps_the_first():
+    from neurocompare.pipelines.registry import make_pipeline
+    from tests.test_traditional import synthetic_ssvep
+
+    X, y, info = synthetic_ssvep()
+    groups = info.extra["channel_groups"]
+    n_group = len(next(iter(groups.values())))
+    assert X.shape[1] == n_group * len(groups) > n_group
+    for spec in DEEP_SPECS:
+        picks = spec.build(info).named_steps["picks"].fit(X, y)
+        assert picks.transform(X).shape[1] == X.shape[1], spec.name
+    generic = make_pipeline("bandpower-lda", info).named_steps["picks"].fit(X, y)
+    np.testing.assert_array_equal(generic.transform(X), X[:, :n_group])
