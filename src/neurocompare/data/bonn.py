@@ -163,11 +163,10 @@ class BonnEpilepsy(Dataset):
         metadata["recording"] = metadata["set"] + "/" + metadata["segment"]
         if size is not None:
             X, metadata = split_windows(X, metadata, size)
-            set_letters = metadata["set"].tolist()
         info = SignalInfo(
             kind="epochs", class_names=tuple(letters), sfreq=SFREQ, ch_names=("EEG",),
             units="a.u. (12-bit A/D units)", tmin=0.0,
             extra={"set_names": {k: SET_NAMES[k] for k in letters}},
         )
-        y = labels_to_codes(set_letters, letters, self.name)
+        y = labels_to_codes(metadata["set"].tolist(), letters, self.name)
         return NeuralData(X, y, metadata, info)

@@ -25,7 +25,7 @@ import pandas as pd
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
 
 from neurocompare._errors import input_error
-from neurocompare.protocols.splitters import Fold, Splitter
+from neurocompare.protocols.splitters import Fold, Splitter, check_n_splits
 
 __all__ = ["LeaveSiteOut", "SubjectKFold"]
 
@@ -42,11 +42,6 @@ class _OverSubjects(Splitter):
         """Yield :class:`Fold` objects over the rows of ``metadata``."""
         for fold in super().folds(metadata, y):
             yield replace(fold, subject="*")
-
-
-def _check_n_splits(n_splits: int) -> None:
-    if not isinstance(n_splits, (int, np.integer)) or n_splits < 2:
-        raise input_error("n_splits", "an integer >= 2", n_splits)
 
 
 class SubjectKFold(_OverSubjects):
@@ -72,7 +67,7 @@ class SubjectKFold(_OverSubjects):
         self.group = group
 
     def _folds(self, metadata: pd.DataFrame, y: np.ndarray):
-        _check_n_splits(self.n_splits)
+        check_n_splits(self.n_splits)
         if self.group not in metadata.columns:
             raise input_error("group", f"a metadata column ({list(metadata.columns)})",
                               self.group)

@@ -137,6 +137,12 @@ class Splitter:
         return f"{type(self).__name__}({params})"
 
 
+def check_n_splits(n_splits: int) -> None:
+    """Raise the input error of an ``n_splits`` that is not an integer >= 2."""
+    if not isinstance(n_splits, (int, np.integer)) or n_splits < 2:
+        raise input_error("n_splits", "an integer >= 2", n_splits)
+
+
 def _groups(metadata: pd.DataFrame, by: list[str]) -> Iterator[tuple[tuple, np.ndarray]]:
     for key, frame in metadata.groupby(by, sort=True, observed=True):
         yield key, frame.index.to_numpy()
@@ -165,8 +171,7 @@ class WithinSession(Splitter):
         self.random_state = random_state
 
     def _folds(self, metadata, y):
-        if not isinstance(self.n_splits, int) or self.n_splits < 2:
-            raise input_error("n_splits", "an integer >= 2", self.n_splits)
+        check_n_splits(self.n_splits)
         for (subject, session), rows in _groups(metadata, ["subject", "session"]):
             counts = np.bincount(np.unique(y[rows], return_inverse=True)[1])
             if counts.min() < self.n_splits:
@@ -209,8 +214,7 @@ class RecordingKFold(Splitter):
         self.random_state = random_state
 
     def _folds(self, metadata, y):
-        if not isinstance(self.n_splits, int) or self.n_splits < 2:
-            raise input_error("n_splits", "an integer >= 2", self.n_splits)
+        check_n_splits(self.n_splits)
         if self.by not in metadata.columns:
             raise input_error("by", "a metadata column naming each trial's recording "
                               f"(columns: {list(metadata.columns)})", self.by)
@@ -243,8 +247,7 @@ class BlockedKFold(Splitter):
         self.n_splits = n_splits
 
     def _folds(self, metadata, y):
-        if not isinstance(self.n_splits, int) or self.n_splits < 2:
-            raise input_error("n_splits", "an integer >= 2", self.n_splits)
+        check_n_splits(self.n_splits)
         for (subject, session), rows in _groups(metadata, ["subject", "session"]):
             # KFold's blocks are np.array_split's; fewer rows than blocks would leave a block
             # with no test trial, which KFold refuses with a less helpful message.

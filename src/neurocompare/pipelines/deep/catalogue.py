@@ -41,9 +41,10 @@ pipeline               epochs batch lr       w. decay schedule stopping   source
   ShallowFBCSPNet, ``lr = 1 * 0.01`` and weight decay ``0.5 * 0.001`` for Deep4Net, batch 64,
   ``CosineAnnealingLR`` over the epochs, ``train_split=None``: a fixed number of epochs on
   the whole training fold, no validation split. The example's 4 epochs are a
-  documentation-build setting; we train 100, where braindecode's own training of this
-  recipe stops improving on ``ssvep-exoskeleton`` (``../shared/ANCHORS.md``: 39 % at 30
-  epochs, about 47 % at 100). Early stopping on a 20 % split (Schirrmeister et al. 2017,
+  documentation-build setting; we train 100, the longer of the two epoch counts at which
+  ``../shared/ANCHORS.md`` quotes braindecode's training of this recipe on
+  ``ssvep-exoskeleton`` (39 % at 30 epochs, "undertrained"; about 47 % at 100).
+  Early stopping on a 20 % split (Schirrmeister et al. 2017,
   Hum. Brain Mapp. 38:5391, first phase; this catalogue's previous default, patience 20)
   cost 7 points on SSVEP folds of 58 trials: 0.53 against 0.60 for 100 epochs on the whole
   fold, braindecode's own training 0.64, over the 15 pooled-session within-subject folds of
