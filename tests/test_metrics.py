@@ -117,3 +117,62 @@ def test_measure_in_a_forked_child_reads_the_child_not_the_parent():
     peak = float(os.read(read, 64))
     del big
     assert 80 < peak < 150
+
+
+def test_average_precision_matches_sklearn_with_ties():
+    from sklearn.metrics import average_precision_score
+
+    from neurocompare.evaluation.metrics import average_precision
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        y = rng.integers(0, 2, 40)
+        y[0] = 1
+        scores = rng.integers(0, 6, 40) / 5.0  # many ties
+        assert np.isclose(average_precision(y == 1, scores),
+                          average_precision_score(y, scores))
+    assert np.isnan(average_precision(np.zeros(5, bool), np.arange(5.0)))
+
+
+def test_multiclass_average_precision_is_macro_one_vs_rest():
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(4)
+    y = np.repeat([0, 1, 2], 10)
+    proba = rng.dirichlet(np.ones(3), 30)
+    out = classification_metrics(y, proba.argmax(1), proba, 3)
+    onehot = np.eye(3)[y]
+    assert np.isclose(out["average_precision"],
+                      average_precision_score(onehot, proba, average="macro"))
+
+
+def test_regression_metrics_match_sklearn_and_scipy():
+    from scipy.stats import pearsonr, spearmanr
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    from neurocompare.evaluation.metrics import REGRESSION_METRICS, regression_metrics
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=50)
+    pred = y + rng.normal(scale=0.5, size=50)
+    out = regression_metrics(y, pred)
+    assert set(out) == set(REGRESSION_METRICS)
+    assert np.isclose(out["mae"], mean_absolute_error(y, pred))
+    assert np.isclose(out["rmse"], np.sqrt(mean_squared_error(y, pred)))
+    assert np.isclose(out["r2"], r2_score(y, pred))
+    assert np.isclose(out["spearman"], spearmanr(y, pred).statistic)
+    assert np.isclose(out["pearson"], pearsonr(y, pred).statistic)
+    # predicting the mean scores R^2 = 0 and undefined correlations, not an error
+    flat = regression_metrics(y, np.full(50, y.mean()))
+    assert np.isclose(flat["r2"], 0.0) and np.isnan(flat["spearman"])
+
+
+def test_fold_metrics_share_one_schema_across_tasks():
+    from neurocompare.evaluation.metrics import REGRESSION_METRICS, fold_metrics
+
+    clf = fold_metrics(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]), None, 2)
+    reg = fold_metrics(np.array([0.5, 1.0, 2.0]), np.array([0.4, 1.2, 1.9]), None, 0)
+    assert set(clf) == set(reg)
+    assert np.isnan(clf["mae"]) and clf["accuracy"] == 0.75
+    assert np.isnan(reg["accuracy"]) and reg["mae"] < 0.2
+    assert all(np.isfinite(reg[m]) for m in REGRESSION_METRICS)

@@ -89,14 +89,15 @@ def _print_summary(out: Path) -> None:
     if not store.keys():
         console.print("No results stored yet.")
         return
-    table = summary_table(largest_budget(store.table()))
-    view = Table(title="Accuracy per pipeline (mean over subjects of the fold-averaged score)")
-    for column in ("dataset", "pipeline", "family", "subjects", "mean", "sd", "fit s/fold",
-                   "latency ms"):
+    table = summary_table(largest_budget(store.table()), "auto")
+    view = Table(title="Score per pipeline (mean over subjects of the fold-averaged score; "
+                       "accuracy for classification, MAE for regression)")
+    for column in ("dataset", "pipeline", "family", "metric", "subjects", "mean", "sd",
+                   "fit s/fold", "latency ms"):
         view.add_column(column, justify="right" if column not in ("dataset", "pipeline",
                                                                   "family") else "left")
     for row in table.itertuples():
-        view.add_row(row.dataset, row.pipeline, row.family, str(row.n_subjects),
+        view.add_row(row.dataset, row.pipeline, row.family, row.metric, str(row.n_subjects),
                      f"{row.mean:.3f}", "-" if row.sd != row.sd else f"{row.sd:.3f}",
                      f"{row.fit_time_s:.2f}", f"{row.latency_ms:.2f}")
     console.print(view)
@@ -228,7 +229,8 @@ def _run_with_progress(cfg: RunConfig, extra: dict[str, Any] | None = None) -> R
 @app.command("report")
 def report_command(
     results: Annotated[Path, typer.Argument(help="Output folder of a run.")],
-    metric: Annotated[str, typer.Option(help="Score to compare.")] = "accuracy",
+    metric: Annotated[str, typer.Option(
+        help="Score to compare; auto: accuracy (classification), MAE (regression).")] = "auto",
 ) -> None:
     """Write the HTML report (figures, tables, statistics) of a stored run."""
     console.print(f"Report: {build_report(results, metric).resolve()}")

@@ -35,7 +35,7 @@ from neurocompare.cost.ledger import (
 )
 from neurocompare.cost.timing import Cost, measure
 from neurocompare.data.containers import NeuralData
-from neurocompare.evaluation.metrics import classification_metrics
+from neurocompare.evaluation.metrics import fold_metrics
 from neurocompare.evaluation.routing import routed_metadata, routing
 from neurocompare.protocols.splitters import Fold
 
@@ -364,7 +364,7 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
     Returns
     -------
     dict of str to dict
-        Per pipeline: the fold metrics (:func:`classification_metrics`) merged with the costs of
+        Per pipeline: the fold metrics (:func:`~neurocompare.evaluation.metrics.fold_metrics`) merged with the costs of
         :func:`fit_predict`, plus ``n_train``, ``n_test``, ``fold``, ``fold_digest``,
         ``subject``, ``session``; the fitted estimator and predictions under ``estimator`` and
         ``y_pred``.
@@ -384,9 +384,10 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
         scores = out["scores"]
         if scores is not None and scores.shape[1] != data.info.n_classes:
             scores = None  # a training fold missed a class; AUC is undefined
-        metrics = classification_metrics(y_test, out["y_pred"], scores, data.info.n_classes)
+        metrics = fold_metrics(y_test, out["y_pred"], scores, data.info.n_classes)
         results[name] = {**metrics, **out, "n_train": len(fold.train), "n_test": len(fold.test),
                          "fold": fold.id, "fold_digest": fold.digest, "subject": fold.subject,
                          "session": fold.session, **_extra_columns(fold.extra)}
-        logger.debug("%s %s: accuracy %.3f", fold.id, name, metrics["accuracy"])
+        logger.debug("%s %s: accuracy %.3f, mae %.3g", fold.id, name, metrics["accuracy"],
+                     metrics["mae"])
     return results

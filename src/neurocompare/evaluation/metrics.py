@@ -1,4 +1,8 @@
-"""Per-fold classification metrics (pure functions)."""
+"""Per-fold metrics (pure functions): classification and regression.
+
+:func:`fold_metrics` picks the set by the dataset's task. Every row carries every metric
+column of both sets (the other task's as NaN), so result tables of both tasks concatenate.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ import json
 import numpy as np
 from scipy.stats import rankdata
 
-__all__ = ["METRICS", "binary_auc", "classification_metrics", "confusion_counts"]
+__all__ = ["METRICS", "REGRESSION_METRICS", "average_precision", "binary_auc",
+           "classification_metrics", "confusion_counts", "fold_metrics",
+           "regression_metrics"]
 
-#: Metric columns written for every fold.
-METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "f1_macro", "kappa",
-           "sensitivity", "specificity")
+#: Classification metric columns.
+METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "average_precision", "f1_macro",
+           "kappa", "sensitivity", "specificity")
+#: Regression metric columns.
+REGRESSION_METRICS = ("mae", "rmse", "r2", "spearman", "pearson")
 
 
 def binary_auc(positive: np.ndarray, scores: np.ndarray) -> float:
@@ -35,6 +43,45 @@ def binary_auc(positive: np.ndarray, scores: np.ndarray) -> float:
         return float("nan")
     ranks = rankdata(scores)
     return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def average_precision(positive: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the precision-recall curve as average precision (AUPRC).
+
+    Parameters
+    ----------
+    positive : ndarray of bool, shape (n,)
+    scores : ndarray, shape (n,)
+        Higher means more likely positive.
+
+    Returns
+    -------
+    float
+        ``sum_k (R_k - R_{k-1}) P_k`` over the distinct score thresholds, ties counted
+        together: equal to ``sklearn.metrics.average_precision_score`` (tested). NaN when
+        there is no positive.
+    """
+    n_pos = int(positive.sum())
+    if n_pos == 0:
+        return float("nan")
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    ranked, hits = np.asarray(scores, dtype=float)[order], positive[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked) != 0), len(ranked) - 1]  # end of each tie
+    tp = np.cumsum(hits)[last]
+    precision = tp / (last + 1)
+    recall_gain = np.diff(np.r_[0, tp]) / n_pos
+    return float(np.sum(recall_gain * precision))
+
+
+def _average_precision(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> float:
+    """Binary AUPRC of class code 1, or the macro mean over classes; NaN without scores."""
+    if proba is None or len(np.unique(y_true)) < n_classes:
+        return float("nan")
+    proba = np.asarray(proba, dtype=float)
+    if n_classes == 2:
+        return average_precision(y_true == 1, proba[:, 1])
+    return float(np.mean([average_precision(y_true == k, proba[:, k])
+                          for k in range(n_classes)]))
 
 
 def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> float:
@@ -100,7 +147,9 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.nda
     # every label metric from the confusion matrix: equal to scikit-learn's functions
     # (tested) at a fraction of their input-validation cost, which dominates on small folds
     cm = confusion_counts(y_true, y_pred, n_classes)
-    out: dict[str, float | str] = {"roc_auc": _roc_auc(y_true, proba, n_classes)}
+    out: dict[str, float | str] = {"roc_auc": _roc_auc(y_true, proba, n_classes),
+                                   "average_precision": _average_precision(y_true, proba,
+                                                                           n_classes)}
     out |= _label_metrics(cm)
     if n_classes == 2:
         tn, fp, fn, tp = cm.ravel()
@@ -110,3 +159,68 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.nda
         out["sensitivity"] = out["specificity"] = float("nan")
     out["confusion"] = json.dumps(cm.tolist())
     return out
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Regression fold metrics.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of float, shape (n_test,)
+
+    Returns
+    -------
+    dict
+        :data:`REGRESSION_METRICS`: mean absolute error, root mean squared error, R^2
+        (1 - SS_res / SS_tot about the test fold's mean, NaN for a constant test fold),
+        Spearman and Pearson correlations (NaN when either side is constant). Equal to
+        scikit-learn's and scipy's functions (tested).
+    """
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
+    error = y_pred - y_true
+    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+    constant = np.ptp(y_true) == 0 or np.ptp(y_pred) == 0
+    return {"mae": float(np.mean(np.abs(error))),
+            "rmse": float(np.sqrt(np.mean(error ** 2))),
+            "r2": float(1 - np.sum(error ** 2) / ss_tot) if ss_tot > 0 else float("nan"),
+            "spearman": float("nan") if constant else _pearson(rankdata(y_true),
+                                                               rankdata(y_pred)),
+            "pearson": float("nan") if constant else _pearson(y_true, y_pred)}
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    return float(np.clip(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)), -1.0, 1.0))
+
+
+def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None,
+                 n_classes: int) -> dict[str, float | str]:
+    """Every metric column of one fold: classification (``n_classes > 0``) or regression.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray, shape (n_test,)
+        Class codes, or real-valued targets and predictions for regression.
+    scores : ndarray, shape (n_test, n_classes), optional
+        Class scores (ignored for regression).
+    n_classes : int
+        Classes of the dataset; 0 for regression.
+
+    Returns
+    -------
+    dict
+        The task's metrics, the other task's columns as NaN, so rows of both tasks share
+        one schema. Classification rows carry the ``confusion`` matrix; regression rows
+        carry ``predictions`` instead: JSON ``{"y_true": [...], "y_pred": [...]}`` of the
+        test fold (6 significant digits), which the report's predicted-vs-observed and
+        residual figures read.
+    """
+    if n_classes > 0:
+        out: dict[str, float | str] = dict.fromkeys(REGRESSION_METRICS, float("nan"))
+        return out | classification_metrics(y_true, y_pred, scores, n_classes) \
+            | {"predictions": ""}
+    pairs = {"y_true": [float(f"{v:.6g}") for v in np.asarray(y_true, dtype=float)],
+             "y_pred": [float(f"{v:.6g}") for v in np.asarray(y_pred, dtype=float).ravel()]}
+    return {**dict.fromkeys(METRICS, float("nan")), "confusion": "",
+            "predictions": json.dumps(pairs), **regression_metrics(y_true, y_pred)}

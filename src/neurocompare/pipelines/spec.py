@@ -30,6 +30,9 @@ class PipelineSpec:
         ``build(info) -> estimator``; receives the data's :class:`SignalInfo`.
     kinds : tuple of str
         Data kinds accepted.
+    tasks : tuple of str
+        Tasks accepted (``"classification"``, ``"regression"``); ``build`` returns a
+        classifier or a regressor according to ``info.task``.
     requires : tuple of str
         Keys that must be present in ``info.extra`` (e.g. ``"stim_freqs"`` for CCA).
     search_space : mapping
@@ -44,6 +47,7 @@ class PipelineSpec:
     description: str
     build: Callable[[SignalInfo], BaseEstimator]
     kinds: tuple[str, ...] = ("epochs",)
+    tasks: tuple[str, ...] = ("classification",)
     requires: tuple[str, ...] = ()
     # excluded from the hash: a dict is unhashable, and name identifies the spec anyway
     search_space: Mapping[str, Any] = field(default_factory=dict, hash=False)
@@ -52,8 +56,8 @@ class PipelineSpec:
         """Return ``""`` if the pipeline can run on data described by ``info``, else why not."""
         if info.kind not in self.kinds:
             return f"needs {' or '.join(self.kinds)} data, dataset has {info.kind}"
-        if info.task != "classification":
-            return "classification pipeline, dataset task is " + info.task
+        if info.task not in self.tasks:
+            return f"{' or '.join(self.tasks)} pipeline, dataset task is {info.task}"
         missing = [key for key in self.requires if key not in info.extra]
         return f"needs {', '.join(missing)} in the dataset info" if missing else ""
 

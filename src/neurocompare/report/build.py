@@ -40,7 +40,7 @@ __all__ = ["build_report"]
 logger = logging.getLogger(__name__)
 
 
-def build_report(out: str | Path, metric: str = "accuracy",
+def build_report(out: str | Path, metric: str = "auto",
                  extra_sections: list[str] | None = None) -> Path:
     """Write ``<out>/report/report.html`` (plus figures and CSV tables) and return its path.
 
@@ -49,7 +49,9 @@ def build_report(out: str | Path, metric: str = "accuracy",
     out : str or Path
         Output folder of one or more runs.
     metric : str
-        Score column the report compares (``accuracy``, ``balanced_accuracy``, ``roc_auc``...).
+        Score column the report compares (``accuracy``, ``balanced_accuracy``, ``roc_auc``,
+        ``mae``, ``spearman``...), or ``"auto"``: accuracy on classification datasets and
+        mean absolute error on regression ones.
     extra_sections : list of str, optional
         Already-rendered, already-escaped HTML sections appended before the provenance.
     """
@@ -58,8 +60,8 @@ def build_report(out: str | Path, metric: str = "accuracy",
     if not store.keys():
         raise input_error("RESULTS", "an output folder holding results/*.parquet", str(out))
     everything = store.table()
-    if metric not in everything.columns:
-        raise input_error("metric", "a result column", metric)
+    if metric != "auto" and metric not in everything.columns:
+        raise input_error("metric", "'auto' or a result column", metric)
     table = largest_budget(everything)
     real = real_runs(table)
     folder = out / "report"
@@ -74,10 +76,11 @@ def build_report(out: str | Path, metric: str = "accuracy",
     summary = summary_table(table, metric)
     per_dataset = {name: dataset_tables(real, name, metric, chance, head)
                    for name in sorted(real["dataset"].unique())}
-    datasets = [dataset_section(name, tables, metric, records.get(name), figs)
+    datasets = [dataset_section(name, tables, tables.metric, records.get(name), figs)
                 for name, tables in per_dataset.items()]
     pooled = pooled_difference(head)
-    forest = forest_figure(head, pooled, metric, figs)
+    shown_metric = ", ".join(sorted(set(summary["metric"]))) if len(summary) else metric
+    forest = forest_figure(head, pooled, shown_metric, figs)
     for name, frame in (("summary", summary), ("headline", head), ("chance", chance),
                         ("pipeline_chance", beats)):
         frame.to_csv(tables_folder / f"{name}.csv", index=False)
@@ -91,7 +94,7 @@ def build_report(out: str | Path, metric: str = "accuracy",
     html = render(
         "report.html",
         generated=datetime.now(UTC).isoformat(timespec="seconds"), results=str(store.folder),
-        n_rows=len(real), n_pipelines=real["pipeline"].nunique(), metric=metric,
+        n_rows=len(real), n_pipelines=real["pipeline"].nunique(), metric=shown_metric,
         headline=headline_rows(head, records, flagged), summary=summary.to_dict("records"),
         datasets=datasets, forest=forest, meta=pooled.meta if pooled else None,
         stouffer=pooled.stouffer if pooled else None,

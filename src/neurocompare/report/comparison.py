@@ -89,7 +89,8 @@ def dataset_section(name: str, tables: DatasetTables, metric: str,
     -------
     dict
         name, record, friedman, ledger and pairwise (lists of row dicts), and figures:
-        kind (scores, paired, cost, cd, confusion) -> list of PNG data URIs.
+        kind (scores, paired, cost, cd, confusion) -> list of PNG data URIs ("confusion"
+        holds the predicted-vs-observed and residual panels on a regression dataset).
     """
     unit = tables.unit
     shown: dict[str, list[str]] = {k: [] for k in ("scores", "paired", "cost", "cd",
@@ -110,10 +111,17 @@ def dataset_section(name: str, tables: DatasetTables, metric: str,
         shown["cd"].append(figs.add(figures.cd_diagram(
             pd.Series(result.mean_ranks, index=tables.ranked), result.critical_difference,
             f"{name}: mean rank (1 = best), Nemenyi CD at alpha 0.05"), f"{name}_cd"))
-    classes = record["class_names"] if record else \
-        [str(i) for i in range(int(tables.rows["n_classes"].max()))]
-    shown["confusion"].append(figs.add(figures.confusion_grid(
-        tables.rows, classes, f"{name}: confusion"), f"{name}_confusion"))
+    if (tables.rows["n_classes"] == 0).all():  # regression: predictions, not confusions
+        drawn = list(tables.best_pair) if tables.best_pair else \
+            tables.summary["pipeline"].head(2).tolist()
+        shown["confusion"].append(figs.add(figures.predicted_vs_observed(
+            tables.rows, drawn, f"{name}: predicted vs observed, residuals (test folds)"),
+            f"{name}_predictions"))
+    else:
+        classes = record["class_names"] if record else \
+            [str(i) for i in range(int(tables.rows["n_classes"].max()))]
+        shown["confusion"].append(figs.add(figures.confusion_grid(
+            tables.rows, classes, f"{name}: confusion"), f"{name}_confusion"))
     return {"name": name, "record": record, "friedman": tables.friedman, "figures": shown,
             "ledger": tables.ledger.to_dict("records"),
             "pairwise": tables.pairwise.to_dict("records")}

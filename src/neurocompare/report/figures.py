@@ -17,6 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
+from neurocompare.stats.summary import higher_is_better
+
 __all__ = [
     "FAMILY_COLORS",
     "cd_diagram",
@@ -131,7 +133,8 @@ def cost_pareto(summary: pd.DataFrame, costs: list[tuple[str, str]], metric: str
     for ax, (column, label) in zip(axes[0], costs, strict=True):
         data = summary.dropna(subset=[column])
         data = data[data[column] > 0]
-        front = pareto_front(data[column], data["mean"])
+        sign = 1.0 if higher_is_better(metric) else -1.0  # an error: lower is better
+        front = pareto_front(data[column], sign * data["mean"])
         for row, on in zip(data.itertuples(), front, strict=True):
             ax.scatter(getattr(row, column), row.mean, color=_color(row.family), s=40,
                        edgecolor="black" if on else "none", linewidth=1.2, zorder=3)
@@ -245,6 +248,45 @@ def confusion_grid(table: pd.DataFrame, class_names: list[str], title: str) -> F
         ax.set_xlabel("predicted", fontsize=8)
         ax.set_ylabel("true", fontsize=8)
         ax.set_title(name, fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def predicted_vs_observed(table: pd.DataFrame, pipelines: list[str], title: str) -> Figure:
+    """Predicted against observed targets (top row) and residuals (bottom row), pooled over
+    the test folds, one column per pipeline.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Result rows of one regression dataset with columns pipeline, family and
+        ``predictions`` (JSON ``{"y_true": [...], "y_pred": [...]}`` per fold).
+    pipelines : list of str
+        Pipelines to draw (e.g. the best deep and the best traditional one).
+    title : str
+    """
+    fig, axes = plt.subplots(2, len(pipelines), figsize=(3.4 * len(pipelines), 6.0),
+                             squeeze=False)
+    for column, name in enumerate(pipelines):
+        rows = table[table["pipeline"] == name]
+        pairs = [json.loads(p) for p in rows["predictions"] if p]
+        observed = np.concatenate([p["y_true"] for p in pairs]) if pairs else np.array([])
+        predicted = np.concatenate([p["y_pred"] for p in pairs]) if pairs else np.array([])
+        color = _color(str(rows["family"].iloc[0])) if len(rows) else "grey"
+        top, bottom = axes[0, column], axes[1, column]
+        top.scatter(observed, predicted, s=6, alpha=0.5, color=color)
+        if observed.size:
+            low, high = float(min(observed.min(), predicted.min())), \
+                float(max(observed.max(), predicted.max()))
+            top.plot([low, high], [low, high], color="black", lw=0.8, ls="--")
+        top.set_xlabel("observed", fontsize=8)
+        top.set_ylabel("predicted", fontsize=8)
+        top.set_title(name, fontsize=9)
+        bottom.scatter(predicted, predicted - observed, s=6, alpha=0.5, color=color)
+        bottom.axhline(0, color="black", lw=0.8, ls="--")
+        bottom.set_xlabel("predicted", fontsize=8)
+        bottom.set_ylabel("residual (predicted - observed)", fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

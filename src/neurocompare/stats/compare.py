@@ -24,7 +24,13 @@ from neurocompare.stats.paired import (
     sign_flip_test,
     wilcoxon,
 )
-from neurocompare.stats.summary import largest_budget, real_runs, subject_scores
+from neurocompare.stats.summary import (
+    dataset_metric,
+    higher_is_better,
+    largest_budget,
+    real_runs,
+    subject_scores,
+)
 
 __all__ = ["Comparison", "chance_table", "compare_pair", "headline", "pairwise",
            "pipeline_chance"]
@@ -67,7 +73,7 @@ def _mean_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def compare_pair(table: pd.DataFrame, dataset: str, a: str, b: str,
-                 metric: str = "accuracy", seed: int = 0) -> Comparison:
+                 metric: str = "auto", seed: int = 0) -> Comparison:
     """Compare pipelines ``a`` and ``b`` on ``dataset``.
 
     Parameters
@@ -76,10 +82,11 @@ def compare_pair(table: pd.DataFrame, dataset: str, a: str, b: str,
         Result rows (any permutation rows are ignored).
     dataset, a, b : str
     metric : str
-        Score column.
+        Score column, or ``"auto"`` (:func:`~neurocompare.stats.summary.dataset_metric`).
     seed : int
         Seed of the bootstrap and permutation draws.
     """
+    metric = dataset_metric(table, dataset, metric)
     rows = real_runs(table)
     rows = rows[rows["dataset"] == dataset]
     scores = subject_scores(rows, metric).pivot(index="subject", columns="pipeline",
@@ -127,11 +134,15 @@ def _best(table: pd.DataFrame, dataset: str, family: str, metric: str) -> str | 
     scores = scores[scores["family"] == family]
     if scores.empty:
         return None
-    return str(scores.groupby("pipeline")["score"].mean().idxmax())
+    means = scores.groupby("pipeline")["score"].mean()
+    return str(means.idxmax() if higher_is_better(metric) else means.idxmin())
 
 
-def finding(c: Comparison, alpha: float = 0.05, p_adjusted: float | None = None) -> str:
-    """One sentence stating what the numbers say, in words that follow the evidence."""
+def finding(c: Comparison, alpha: float = 0.05, p_adjusted: float | None = None,
+            metric: str = "accuracy") -> str:
+    """One sentence stating what the numbers say, in words that follow the evidence.
+
+    ``metric`` names the score (an error such as MAE: the lower pipeline wins)."""
     p = c.pvalue if p_adjusted is None else p_adjusted
     lead = (f"{c.a} ({c.family_a}) {c.score_a:.3f} vs {c.b} ({c.family_b}) {c.score_b:.3f}: "
             f"difference {c.difference:+.3f} [95% CI {c.ci_low:+.3f}, {c.ci_high:+.3f}], "
@@ -139,39 +150,55 @@ def finding(c: Comparison, alpha: float = 0.05, p_adjusted: float | None = None)
     if p >= alpha:
         verdict = "no significant difference"
     else:
-        winner = c.a if c.difference > 0 else c.b
+        winner = c.a if (c.difference > 0) == higher_is_better(metric) else c.b
         verdict = f"{winner} is significantly better"
     cost = f"{c.a} costs {c.fit_cost_ratio:.3g}x the training time of {c.b}"
     return f"{lead} -> {verdict}; {cost}."
 
 
-def headline(table: pd.DataFrame, metric: str = "accuracy", seed: int = 0) -> pd.DataFrame:
+def headline(table: pd.DataFrame, metric: str = "auto", seed: int = 0) -> pd.DataFrame:
     """Best deep vs best traditional pipeline per dataset (Holm-corrected over datasets).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Result rows.
+    metric : str
+        Score column, or ``"auto"``: accuracy on classification datasets, MAE on
+        regression ones (:func:`~neurocompare.stats.summary.dataset_metric`); "best" is the
+        lowest mean for an error metric.
+    seed : int
+        Seed of the bootstrap and permutation draws.
 
     Returns
     -------
     DataFrame
-        One row per dataset with the :class:`Comparison` fields, ``p_holm`` and ``finding``;
-        datasets lacking one of the families are omitted.
+        One row per dataset with the :class:`Comparison` fields, ``metric``, ``p_holm`` and
+        ``finding``; datasets lacking one of the families are omitted.
     """
     rows = []
     for dataset in sorted(real_runs(table)["dataset"].unique()):
-        deep = _best(table, dataset, "deep", metric)
-        trad = _best(table, dataset, "traditional", metric)
+        score = dataset_metric(table, dataset, metric)
+        deep = _best(table, dataset, "deep", score)
+        trad = _best(table, dataset, "traditional", score)
         if deep and trad:
-            rows.append(compare_pair(table, dataset, deep, trad, metric, seed).as_dict())
+            rows.append(compare_pair(table, dataset, deep, trad, score, seed).as_dict()
+                        | {"metric": score})
     out = pd.DataFrame(rows)
     if out.empty:
         return out
     out["p_holm"] = holm(out["pvalue"].to_numpy())
     out["finding"] = [finding(Comparison(**{k: r[k] for k in Comparison.__dataclass_fields__}),
-                              p_adjusted=r["p_holm"]) for r in out.to_dict("records")]
+                              p_adjusted=r["p_holm"], metric=r["metric"])
+                      for r in out.to_dict("records")]
     return out
 
 
-def pairwise(table: pd.DataFrame, dataset: str, metric: str = "accuracy",
+def pairwise(table: pd.DataFrame, dataset: str, metric: str = "auto",
              seed: int = 0) -> pd.DataFrame:
-    """Every pair of pipelines on ``dataset``, with Holm-adjusted p-values."""
+    """Every pair of pipelines on ``dataset``, with Holm-adjusted p-values (``metric``
+    ``"auto"``: the dataset's :func:`~neurocompare.stats.summary.dataset_metric`)."""
+    metric = dataset_metric(table, dataset, metric)
     names = sorted(real_runs(table).query("dataset == @dataset")["pipeline"].unique())
     rows = [compare_pair(table, dataset, a, b, metric, seed).as_dict()
             for i, a in enumerate(names) for b in names[i + 1:]]
@@ -186,7 +213,7 @@ def chance_table(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     total test trials, the label-permutation p-value when permutation runs exist, and an
     ``at_chance`` flag: not above the threshold, or a permutation p >= alpha when enough
     permutations were run for p < alpha to be possible (n_perm >= 1/alpha - 1)."""
-    real = real_runs(table)
+    real = _classification(real_runs(table))
     grouped = real.groupby(["dataset", "pipeline", "subject"], observed=True)
     out = grouped.agg(accuracy=("accuracy", "mean"), n_test=("n_test", "sum"),
                       n_classes=("n_classes", "first")).reset_index()
@@ -209,6 +236,11 @@ def chance_table(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     out["at_chance"] = (out["accuracy"] <= out["chance_threshold"]) \
         | (conclusive & (out["perm_p"] >= alpha))
     return out
+
+
+def _classification(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of classification datasets (chance levels are defined for labels only)."""
+    return rows[rows["n_classes"] > 0] if "n_classes" in rows.columns else rows
 
 
 def _repeats(rows: pd.DataFrame) -> int:
@@ -251,7 +283,7 @@ def pipeline_chance(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
         One row per (dataset, pipeline): family, accuracy (pooled), n, chance, pvalue,
         p_holm and ``beats_chance`` (p_holm < alpha).
     """
-    rows = largest_budget(real_runs(table))
+    rows = _classification(largest_budget(real_runs(table)))
     out = []
     for (dataset, pipeline), group in rows.groupby(["dataset", "pipeline"], observed=True):
         n, correct, chance = _pooled_counts(group)

@@ -21,7 +21,13 @@ from neurocompare.stats.multiple import (
     random_effects,
     stouffer,
 )
-from neurocompare.stats.summary import real_runs, subject_scores, summary_table
+from neurocompare.stats.summary import (
+    dataset_metric,
+    higher_is_better,
+    real_runs,
+    subject_scores,
+    summary_table,
+)
 
 __all__ = ["LEDGER_COLUMNS", "DatasetTables", "PooledDifference", "dataset_tables",
            "has_permutations", "ledger_table", "pooled_difference"]
@@ -84,6 +90,8 @@ class DatasetTables:
         The pipelines of ``friedman.mean_ranks``, in its order.
     pairwise : DataFrame
         Every pair of pipelines (empty with one pipeline).
+    metric : str
+        The score column these tables compare.
     """
 
     rows: pd.DataFrame
@@ -97,6 +105,7 @@ class DatasetTables:
     friedman: FriedmanResult | None
     ranked: list[str]
     pairwise: pd.DataFrame
+    metric: str = "accuracy"
 
     @property
     def has_energy(self) -> bool:
@@ -116,13 +125,15 @@ def dataset_tables(table: pd.DataFrame, name: str, metric: str, chance: pd.DataF
     name : str
         Dataset.
     metric : str
-        Score column.
+        Score column, or ``"auto"`` for the dataset's
+        :func:`~neurocompare.stats.summary.dataset_metric`.
     chance : DataFrame
         :func:`~neurocompare.stats.compare.chance_table` of the results.
     head : DataFrame
         :func:`~neurocompare.stats.compare.headline` of the results.
     """
     rows = table[table["dataset"] == name]
+    metric = dataset_metric(table, name, metric)
     scores = subject_scores(rows, metric)
     threshold = chance.loc[chance["dataset"] == name, "chance_threshold"].median() \
         if metric == "accuracy" else None
@@ -142,11 +153,14 @@ def dataset_tables(table: pd.DataFrame, name: str, metric: str, chance: pd.DataF
     complete = by_subject.dropna()
     friedman, ranked = None, []
     if complete.shape[1] >= 3 and complete.shape[0] >= 2:
-        friedman, ranked = friedman_nemenyi(complete.to_numpy()), list(complete.columns)
+        sign = 1.0 if higher_is_better(metric) else -1.0  # rank 1 = best, also for errors
+        friedman = friedman_nemenyi(sign * complete.to_numpy())
+        ranked = list(complete.columns)
     pairs = pairwise(rows, name, metric) if rows["pipeline"].nunique() > 1 else pd.DataFrame()
     return DatasetTables(rows=rows, unit=unit, scores=shown, wide=shown_wide,
                          chance_threshold=threshold, best_pair=best_pair, summary=summary,
-                         ledger=ledger, friedman=friedman, ranked=ranked, pairwise=pairs)
+                         ledger=ledger, friedman=friedman, ranked=ranked, pairwise=pairs,
+                         metric=metric)
 
 
 @dataclass(frozen=True)
@@ -177,13 +191,16 @@ def pooled_difference(head: pd.DataFrame) -> PooledDifference | None:
     Returns
     -------
     PooledDifference or None
-        None with fewer than two datasets.
+        None with fewer than two datasets, or when the datasets are compared on different
+        metrics (accuracy and MAE do not pool).
     """
-    if len(head) < 2:
+    metrics = set(head["metric"]) if "metric" in head.columns else {"accuracy"}
+    if len(head) < 2 or len(metrics) > 1:
         return None
+    better = 1.0 if higher_is_better(metrics.pop()) else -1.0
     se = (head["ci_high"] - head["ci_low"]) / (2 * 1.96)
     meta = random_effects(head["difference"], np.maximum(se, 1e-6) ** 2)
-    one_sided = [p / 2 if d > 0 else 1 - p / 2
+    one_sided = [p / 2 if better * d > 0 else 1 - p / 2
                  for p, d in zip(head["pvalue"], head["difference"], strict=True)]
     return PooledDifference(meta=meta, stouffer=stouffer(one_sided, head["n"]))
 

@@ -6,7 +6,31 @@ import pandas as pd
 
 from neurocompare._errors import input_error
 
-__all__ = ["largest_budget", "real_runs", "subject_scores", "summary_table"]
+__all__ = ["LOWER_IS_BETTER", "dataset_metric", "higher_is_better", "largest_budget",
+           "real_runs", "subject_scores", "summary_table"]
+
+#: Score columns where a smaller value is better (errors).
+LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+#: Headline metric per task when a report asks for ``"auto"``.
+PRIMARY = {"classification": "accuracy", "regression": "mae"}
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger ``metric`` is a better score (False for errors such as MAE)."""
+    return metric not in LOWER_IS_BETTER
+
+
+def dataset_metric(table: pd.DataFrame, dataset: str, metric: str = "auto") -> str:
+    """The score column that compares pipelines on ``dataset``.
+
+    ``metric`` itself unless it is ``"auto"``: then accuracy for a classification dataset
+    and mean absolute error for a regression one (its rows carry ``n_classes == 0``).
+    """
+    if metric != "auto":
+        return metric
+    rows = table[table["dataset"] == dataset]
+    regression = "n_classes" in rows.columns and len(rows) and (rows["n_classes"] == 0).all()
+    return PRIMARY["regression" if regression else "classification"]
 
 
 def real_runs(table: pd.DataFrame) -> pd.DataFrame:
@@ -51,19 +75,32 @@ def subject_scores(table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFram
     return grouped[metric].agg(score="mean", n_folds="count").reset_index()
 
 
-def summary_table(table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+def summary_table(table: pd.DataFrame, metric: str = "auto") -> pd.DataFrame:
     """Per dataset and pipeline: mean and sd of the subject scores, and mean costs.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Result rows.
+    metric : str
+        Score column, or ``"auto"`` for each dataset's :func:`dataset_metric`.
 
     Returns
     -------
     DataFrame
         Columns dataset, pipeline, family, n_subjects, mean, sd, fit_time_s (mean per fold),
-        latency_ms (mean), sorted by dataset then descending mean.
+        latency_ms (mean), metric, sorted by dataset then best first.
     """
+    if metric == "auto":
+        parts = [summary_table(table[table["dataset"] == name],
+                               dataset_metric(table, name))
+                 for name in sorted(real_runs(table)["dataset"].unique())]
+        return pd.concat(parts, ignore_index=True) if parts else summary_table(table, "accuracy")
     scores = subject_scores(table, metric)
     agg = scores.groupby(["dataset", "pipeline", "family"], observed=True)["score"].agg(
         n_subjects="count", mean="mean", sd="std").reset_index()
     costs = real_runs(table).groupby(["dataset", "pipeline"], observed=True)[
         ["fit_time_s", "latency_ms"]].mean().reset_index()
-    out = agg.merge(costs, on=["dataset", "pipeline"])
-    return out.sort_values(["dataset", "mean"], ascending=[True, False], ignore_index=True)
+    out = agg.merge(costs, on=["dataset", "pipeline"]).assign(metric=metric)
+    return out.sort_values(["dataset", "mean"], ascending=[True, not higher_is_better(metric)],
+                           ignore_index=True)
