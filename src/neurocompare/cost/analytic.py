@@ -57,7 +57,7 @@ from neurocompare.pipelines.common.steps import PickChannels
 from neurocompare.pipelines.common.tuning import OptunaSearch
 from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
 
-__all__ = ["Count", "Recurse", "count_step", "linear", "no_arithmetic"]
+__all__ = ["Count", "Recurse", "count_step", "linear", "no_arithmetic", "xgboost_count"]
 
 Recurse = Callable[[BaseEstimator, np.ndarray], "Count"]
 
@@ -180,7 +180,8 @@ def _tree(step, X, recurse: Recurse) -> Count:
 
 @count_step.register(BaseForest)
 def _forest(step: BaseForest, X, recurse: Recurse) -> Count:
-    voting = Count(acs=len(step.estimators_) * len(step.classes_))
+    outputs = len(step.classes_) if hasattr(step, "classes_") else step.n_outputs_
+    voting = Count(acs=len(step.estimators_) * outputs)
     return _trees(step.estimators_, X) + voting
 
 
@@ -190,7 +191,8 @@ def _adaboost(step: AdaBoostClassifier, X, recurse: Recurse) -> Count:
                                                     params=len(step.estimators_))
 
 
-def _xgboost(booster, X) -> Count:
+def xgboost_count(booster, X) -> Count:
+    """Comparisons along the path of each tree (mean over trials), one addition per tree."""
     table = booster.get_booster().trees_to_dataframe()
     depth, internal = {}, 0
     rows = zip(table["ID"], table["Feature"], table["Yes"], table["No"], strict=True)
@@ -221,7 +223,7 @@ def _dmatrix(X):
 def _encoded(step: EncodedLabelClassifier, X, recurse: Recurse) -> Count:
     inner = step.estimator_
     if type(inner).__name__ in ("XGBClassifier", "XGBRFClassifier"):
-        return _xgboost(inner, X)
+        return xgboost_count(inner, X)
     return recurse(inner, X)
 
 

@@ -38,7 +38,7 @@ from torch import nn
 
 # analytic_eeg and tables register their formulas on count_step as they are imported; they
 # are imported here so that every formula is registered before step_count dispatches
-from neurocompare.cost import analytic_eeg, tables  # noqa: F401
+from neurocompare.cost import analytic_eeg, molecules, tables  # noqa: F401
 from neurocompare.cost.analytic import Count, count_step
 from neurocompare.cost.energy import (
     ENERGY_BASIS,
@@ -88,9 +88,9 @@ def step_count(step: BaseEstimator, X) -> Count:
             if inner is not step.steps[-1][1]:
                 X = inner.transform(X)
         return total
-    if isinstance(getattr(step, "module_", None), nn.Module):
+    count = count_step(step, X, step_count)  # a registered formula first (graph networks)
+    if count is None and isinstance(getattr(step, "module_", None), nn.Module):
         return _network_count(step, X)
-    count = count_step(step, X, step_count)
     if count is None:
         name = f"{type(step).__module__}.{type(step).__qualname__}"
         if name not in _WARNED:  # once per step type and process, not once per fold

@@ -19,6 +19,13 @@ from neurocompare.data.bonn import BonnEpilepsy
 from neurocompare.data.connectome import NiftiAtlas, TimeseriesFiles
 from neurocompare.data.files import EEGFiles
 from neurocompare.data.moabb_adapter import MOABBDataset
+from neurocompare.data.molecule_sets import (
+    MoleculeFiles,
+    MoleculeNetESOL,
+    TDCBBBMartins,
+    TDCClearanceMicrosomeAZ,
+    TDCCYP3A4Veith,
+)
 from neurocompare.data.oasis import OASISCrossSectional, OASISLongitudinal
 from neurocompare.data.physionet import PhysionetMI
 from neurocompare.data.simulated import SimulatedMotorImagery
@@ -42,6 +49,11 @@ _CLASSES: list[type[Dataset]] = [
     OASISCrossSectional,
     OASISLongitudinal,
     TabularFile,
+    TDCBBBMartins,
+    TDCCYP3A4Veith,
+    TDCClearanceMicrosomeAZ,
+    MoleculeNetESOL,
+    MoleculeFiles,
 ]
 
 #: name -> dataset class, in listing order.

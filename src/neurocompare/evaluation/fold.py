@@ -364,7 +364,8 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
     Returns
     -------
     dict of str to dict
-        Per pipeline: the fold metrics (:func:`~neurocompare.evaluation.metrics.fold_metrics`) merged with the costs of
+        Per pipeline: the fold metrics
+        (:func:`~neurocompare.evaluation.metrics.fold_metrics`) merged with the costs of
         :func:`fit_predict`, plus ``n_train``, ``n_test``, ``fold``, ``fold_digest``,
         ``subject``, ``session``; the fitted estimator and predictions under ``estimator`` and
         ``y_pred``.

@@ -9,6 +9,7 @@ from typing import Any
 from neurocompare._errors import input_error
 from neurocompare.protocols.data_budget import CalibrationBudget, LearningCurve
 from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
+from neurocompare.protocols.scaffold import ScaffoldKFold, ScaffoldSplit, TimeSplit
 from neurocompare.protocols.splitters import (
     BlockedKFold,
     Chronological,
@@ -77,6 +78,19 @@ _SPECS = [
     ProtocolSpec("leave-site-out",
                  "leave one site out (metadata column site): train on the other sites",
                  lambda seed, **kw: LeaveSiteOut(**kw)),
+    ProtocolSpec("scaffold",
+                 "molecules: TDC's balanced scaffold split 70/10/20 (metadata column "
+                 "scaffold), 5 seeds; trains on the 70 %, tests on the 20 %, the 10 % "
+                 "validation part left out (valid='train' adds it)",
+                 lambda seed, **kw: ScaffoldSplit(**({"random_state": seed} | kw))),
+    ProtocolSpec("scaffold-kfold",
+                 "molecules: 5-fold over scaffold groups (class-stratified for labels), "
+                 "every scaffold in one fold",
+                 lambda seed, **kw: ScaffoldKFold(**({"random_state": seed} | kw))),
+    ProtocolSpec("time-split",
+                 "train on the earliest 80 % by metadata column date, test on the latest "
+                 "(no date on both sides)",
+                 lambda seed, **kw: TimeSplit(**kw)),
 ]
 
 PROTOCOLS: dict[str, ProtocolSpec] = {spec.name: spec for spec in _SPECS}

@@ -93,6 +93,8 @@ def dataset_record(dataset: Dataset, subjects: Iterable[Any], info: Any) -> dict
         "n_files": len(files), "files_sha256": combined if files else None,
         "ground_truth": json.loads(json.dumps(info.ground_truth, default=str))
         if info.ground_truth else None,
+        "task": info.task,
+        "extra": json.loads(json.dumps(dict(info.extra), default=str)),
     }
 
 

@@ -19,7 +19,8 @@ __all__ = ["NOT_LEARNED_SHARE", "not_learned", "training_curves", "training_summ
 NOT_LEARNED_SHARE = 0.5
 
 _COLUMNS = ["dataset", "pipeline", "folds", "learned_folds", "learned_share", "epochs",
-            "best_epoch", "stop_reasons", "train_accuracy", "valid_accuracy", "did_not_learn"]
+            "best_epoch", "stop_reasons", "train_metric", "train_accuracy", "valid_accuracy",
+            "did_not_learn"]
 
 
 def _deep_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -39,8 +40,8 @@ def training_summary(table: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``folds``, ``learned_folds``, ``learned_share``, median ``epochs`` and ``best_epoch``,
         ``stop_reasons`` ("early_stopping: 8, max_epochs: 2"), median ``train_accuracy`` and
-        ``valid_accuracy``, and ``did_not_learn`` (learned share at most
-        :data:`NOT_LEARNED_SHARE`).
+        ``valid_accuracy`` (R^2 for a regressor, named in ``train_metric``), and
+        ``did_not_learn`` (learned share at most :data:`NOT_LEARNED_SHARE`).
     """
     rows = _deep_rows(table)
     out = []
@@ -48,14 +49,19 @@ def training_summary(table: pd.DataFrame) -> pd.DataFrame:
         learned = group["learned"].fillna(False).astype(bool)
         reasons = group["train_stop_reason"].value_counts().sort_index()
         share = float(learned.mean())
+        regression = "train_r2" in group.columns and group["train_accuracy"].isna().all() \
+            and group["train_r2"].notna().any()
+        train, valid = ("train_r2", "valid_r2") if regression else ("train_accuracy",
+                                                                    "valid_accuracy")
         out.append({
             "dataset": dataset, "pipeline": pipeline, "folds": len(group),
             "learned_folds": int(learned.sum()), "learned_share": share,
             "epochs": float(group["train_epochs"].median()),
             "best_epoch": float(group["train_best_epoch"].median()),
             "stop_reasons": ", ".join(f"{k}: {v}" for k, v in reasons.items()),
-            "train_accuracy": float(group["train_accuracy"].median()),
-            "valid_accuracy": float(group["valid_accuracy"].median()),
+            "train_metric": "R2" if regression else "accuracy",
+            "train_accuracy": float(group[train].median()),
+            "valid_accuracy": float(group[valid].median()),
             "did_not_learn": share <= NOT_LEARNED_SHARE,
         })
     return pd.DataFrame(out, columns=_COLUMNS)
