@@ -190,3 +190,22 @@ def test_clear_errors():
         list(TimeSplit().folds(meta.assign(date=[None] + [2020] * 399), y))
     with pytest.raises(InputError, match="protocol 'scaffold' parameters"):
         make_splitter("scaffold", n_folds=3)
+
+
+def test_learning_curve_on_a_regression_target_counts_samples():
+    from neurocompare.protocols.data_budget import LearningCurve
+    from neurocompare.protocols.scaffold import ScaffoldKFold
+
+    rng = np.random.default_rng(0)
+    n = 200
+    meta = pd.DataFrame({"subject": "all", "session": "0", "run": "0",
+                         "scaffold": [f"S{i % 40}" for i in range(n)]})
+    y = rng.normal(size=n)  # 200 distinct values: no class may be mistaken for one
+    curve = LearningCurve(ScaffoldKFold(n_splits=4, random_state=0), sizes=(0.25, 1.0),
+                          n_repeats=1)
+    folds = list(curve.folds(meta, y))
+    by_size = {}
+    for fold in folds:
+        by_size.setdefault(fold.extra["size"], []).append(len(fold.train))
+    assert by_size[1.0] == [150] * 4  # the whole training fold
+    assert all(abs(k - 150 * 0.25) <= 1 for k in by_size[0.25])

@@ -158,3 +158,62 @@ def test_runner_end_to_end_on_oasis(oasis_root, tmp_path, monkeypatch):
     assert (table["n_train"] + table["n_test"] == 373).all()
     row = headline(table).iloc[0]
     assert row["unit"].startswith("folds") and row["n"] == 5
+
+
+def test_oasis_regression_targets(oasis_root):
+    mmse = OASISCrossSectional(target="mmse").load()
+    assert mmse.info.task == "regression" and mmse.info.n_classes == 0
+    assert "MMSE" not in mmse.info.ch_names and mmse.y.min() >= 0 and mmse.y.max() <= 30
+    age = OASISCrossSectional(target="age").load()
+    assert len(age) == 436 and "Age" not in age.info.ch_names  # unrated sessions kept
+    assert OASISCrossSectional(target="dementia").fingerprint() == \
+        OASISCrossSectional().fingerprint()  # the default keeps stored keys
+    with pytest.raises(InputError, match="include_mmse"):
+        OASISCrossSectional(target="mmse", include_mmse=True).load()
+    with pytest.raises(InputError, match="target"):
+        OASISCrossSectional(target="cdr").load()
+
+
+def test_tabular_regression_recovers_a_planted_linear_target():
+    from sklearn.base import is_regressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 6))
+    X[rng.random(X.shape) < 0.05] = np.nan  # imputed inside the fold
+    y = 2.0 * np.nan_to_num(X[:, 0]) - np.nan_to_num(X[:, 1]) + rng.normal(0, 0.3, 240)
+    info = SignalInfo(kind="tabular", task="regression", ch_names=tuple("abcdef"))
+    metadata = pd.DataFrame({"subject": [f"s{i}" for i in range(240)], "session": "0",
+                             "run": "0"})
+    data = NeuralData(X, y, metadata, info)
+    fold = next(iter(SubjectKFold(n_splits=4, random_state=0).folds(metadata, y)))
+    names = [s.name for s in TABULAR_SPECS if "regression" in s.tasks]
+    assert set(names) == {"tab-lr", "tab-rf", "tab-xgb", "tab-lgbm", "tab-mlp"}
+    pipelines = {n: registry.make_pipeline(n, info) for n in names}
+    assert all(is_regressor(p) for p in pipelines.values())
+    results = evaluate_fold(pipelines, data, fold)
+    assert results["tab-lr"]["r2"] > 0.9  # the planted effect is linear
+    assert all(results[n]["spearman"] > 0.8 for n in names)
+    assert all(np.isnan(results[n]["accuracy"]) for n in names)
+
+
+def test_subject_kfold_stratifies_a_regression_target_by_quintiles():
+    y = np.linspace(0, 1, 100)
+    metadata = pd.DataFrame({"subject": [f"s{i}" for i in range(100)], "session": "0",
+                             "run": "0"})
+    for fold in SubjectKFold(n_splits=5, random_state=0).folds(metadata, y):
+        # every test fold spans the range: 4 rows from each quintile
+        assert np.histogram(y[fold.test], bins=5, range=(0, 1))[0].tolist() == [4] * 5
+
+
+def test_same_dataset_with_two_parameter_sets_keeps_its_rows_apart(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    path = tmp_path / "table.csv"
+    visits_table(n_subjects=30).to_csv(path, index=False)
+    base = {"path": str(path), "target": "dx", "subject": "sid"}
+    config = RunConfig(datasets=[("tabular", base),
+                                 ("tabular", base | {"features": ["noise"]})],
+                       pipelines=["tab-lr"], protocol="subject-kfold",
+                       protocol_params={"n_splits": 3}, out=tmp_path / "out", jobs=1, seed=0)
+    execute(plan(config), jobs=1)
+    labels = set(ResultStore(tmp_path / "out").table()["dataset"])
+    assert len(labels) == 2 and all(label.startswith("tabular:") for label in labels)

@@ -33,13 +33,19 @@ and follow-up time track conversion, not brain state) and ``Group`` (a label).
 
 Missing values (SES, Educ) stay NaN and are imputed inside each training fold by the
 tabular pipelines.
+
+``target`` chooses the task: ``"dementia"`` (the default above), or a regression:
+``"mmse"`` (the MMSE score, 0-30, of the rows that have one; MMSE is then never a feature)
+or ``"age"`` (years at the scan, of every row -- on OASIS-1 that includes the 201 young,
+unrated sessions -- with age removed from the features): the guide's claim that deep
+models scale better on age and MMSE regression is tested on these.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -52,6 +58,8 @@ from neurocompare.data.tabular import tabular_data
 __all__ = ["OASISCrossSectional", "OASISLongitudinal"]
 
 CLASS_NAMES = ("CDR=0", "CDR>0")
+#: ``target`` -> the column the rows need (and the regression target's column).
+TARGETS = {"dementia": "CDR", "mmse": "MMSE", "age": "Age"}
 
 
 @dataclass
@@ -63,8 +71,11 @@ class _OASIS(Dataset):
     file: ClassVar[str] = ""
     base_features: ClassVar[tuple[str, ...]] = ()
 
+    fingerprint_defaults: ClassVar[dict[str, Any]] = {"target": "dementia"}
+
     root: str | Path | None = None
     include_mmse: bool = False
+    target: str = "dementia"
 
     def _root(self) -> Path:
         return Path(self.root) if self.root is not None else dataset_path("oasis_mri_tabular")
@@ -80,18 +91,31 @@ class _OASIS(Dataset):
     def _frame(self, required: tuple[str, ...]) -> pd.DataFrame:
         path = check_path(f"{self.name}: table", self._root() / self.file)
         frame = pd.read_csv(path, na_values=["N/A", ""])
-        missing = [c for c in required if c not in frame.columns]
+        missing = [c for c in (*required, TARGETS[self.target]) if c not in frame.columns]
         if missing:
             raise input_error(str(path), f"columns {list(required)}", f"missing {missing}")
-        return frame[frame["CDR"].notna()].reset_index(drop=True)
+        column = TARGETS[self.target]
+        return frame[frame[column].notna()].reset_index(drop=True)
 
     def _features(self) -> list[str]:
-        return [*self.base_features, *(["MMSE"] if self.include_mmse else [])]
+        check_option("target", self.target, TARGETS)
+        if self.include_mmse and self.target == "mmse":
+            raise input_error("include_mmse", "False when the target is MMSE", True)
+        base = [f for f in self.base_features if not (self.target == "age" and f == "Age")]
+        return [*base, *(["MMSE"] if self.include_mmse else [])]
 
     def _build(self, frame: pd.DataFrame, subject: str, session: str) -> NeuralData:
+        features = self._features()
+        if self.target != "dementia":
+            column = TARGETS[self.target]
+            extra = {"target": column, "mmse_included": bool(self.include_mmse)}
+            return tabular_data(frame, [], features=features, class_names=(),
+                                source=self.name, subject=subject, session=session,
+                                covariates=("CDR",), extra=extra,
+                                targets=frame[column].to_numpy(dtype=float))
         labels = [CLASS_NAMES[int(cdr > 0)] for cdr in frame["CDR"]]
         extra = {"target": "CDR > 0", "mmse_included": bool(self.include_mmse)}
-        return tabular_data(frame, labels, features=self._features(), class_names=CLASS_NAMES,
+        return tabular_data(frame, labels, features=features, class_names=CLASS_NAMES,
                             source=self.name, subject=subject, session=session,
                             covariates=("CDR",), extra=extra)
 
@@ -106,6 +130,8 @@ class OASISCrossSectional(_OASIS):
         Folder of the tables; default ``<data root>/oasis_mri_tabular``.
     include_mmse : bool
         Add MMSE as a feature (leaks the label; for comparison only).
+    target : {"dementia", "mmse", "age"}
+        Classification of CDR > 0, or regression of MMSE or age (see the module docstring).
     """
 
     name = "oasis-cross-sectional"
@@ -135,6 +161,8 @@ class OASISLongitudinal(_OASIS):
         Add MMSE as a feature (leaks the label; for comparison only).
     visits : {"all", "first"}
         Every visit (grouped by subject in the protocols) or the baseline visit only.
+    target : {"dementia", "mmse", "age"}
+        Classification of CDR > 0, or regression of MMSE or age (see the module docstring).
     """
 
     name = "oasis-longitudinal"

@@ -79,9 +79,10 @@ def encode_features(frame: pd.DataFrame, columns: Sequence[str]
 def tabular_data(frame: pd.DataFrame, labels: Sequence[str], *, features: Sequence[str],
                  class_names: Sequence[str], source: str, subject: str | None = None,
                  session: str | None = None, site: str | None = None,
-                 covariates: Sequence[str] = (), extra: dict[str, Any] | None = None
-                 ) -> NeuralData:
-    """Build a tabular :class:`NeuralData` from table rows and their label names.
+                 covariates: Sequence[str] = (), extra: dict[str, Any] | None = None,
+                 targets: np.ndarray | None = None) -> NeuralData:
+    """Build a tabular :class:`NeuralData` from table rows and their label names (or, for
+    regression, their real-valued ``targets``).
 
     Parameters
     ----------
@@ -100,6 +101,9 @@ def tabular_data(frame: pd.DataFrame, labels: Sequence[str], *, features: Sequen
         Columns copied into the metadata (not features).
     extra : dict, optional
         ``SignalInfo.extra``.
+    targets : ndarray of float, shape (n_rows,), optional
+        Real-valued targets: the data's task is then regression (``labels`` and
+        ``class_names`` are ignored and may be empty).
     """
     X, names = encode_features(frame, features)
     if X.shape[1] == 0:
@@ -113,8 +117,12 @@ def tabular_data(frame: pd.DataFrame, labels: Sequence[str], *, features: Sequen
         metadata["site"] = frame[site].astype(str).to_numpy()
     for column in covariates:
         metadata[column] = frame[column].to_numpy()
-    y = labels_to_codes(list(labels), class_names, f"{source}: target")
-    info = SignalInfo(kind="tabular", class_names=tuple(class_names), ch_names=names,
+    if targets is not None:
+        y, task, class_names = np.asarray(targets, dtype=float), "regression", ()
+    else:
+        y = labels_to_codes(list(labels), class_names, f"{source}: target")
+        task = "classification"
+    info = SignalInfo(kind="tabular", task=task, class_names=tuple(class_names), ch_names=names,
                       ch_types="misc", extra={"n_missing": int(np.isnan(X).sum()),
                                               **(extra or {})})
     return NeuralData(X, y, metadata, info)

@@ -55,6 +55,7 @@ class LearningCurve(Splitter):
     sizes : sequence of float or int
         Training sizes: fractions in (0, 1] of the smallest class's training trials, or
         integers = trials per class (``unit="trials"``) / subjects (``unit="subjects"``).
+        A real-valued (regression) target has no classes: sizes count training samples.
     n_repeats : int
         Independent subsamples per size.
     unit : {"trials", "subjects"}
@@ -86,15 +87,18 @@ class LearningCurve(Splitter):
             raise input_error("unit", "'trials' or 'subjects'", self.unit)
         if not self.sizes:
             raise input_error("sizes", "at least one training size", self.sizes)
+        y = np.asarray(y)
+        # class codes stratify; a regression target is one stratum (sizes count samples)
+        strata = y if not np.issubdtype(y.dtype, np.floating) else np.zeros(len(y), int)
         for b, fold in enumerate(self.base.folds(metadata, y)):
             for repeat in range(self.n_repeats):
                 seed = [self.random_state, b, repeat]
                 if self.unit == "trials":
-                    available = int(np.bincount(np.unique(y[fold.train],
+                    available = int(np.bincount(np.unique(strata[fold.train],
                                                           return_inverse=True)[1]).min())
                     for size in self.sizes:
                         n = self._count(size, available)
-                        train = stratified_take(fold.train, y, n,
+                        train = stratified_take(fold.train, strata, n,
                                                 np.random.default_rng(seed))
                         yield (f"{fold.id}/size={size}/repeat={repeat}", train, fold.test,
                                {"train_size": len(train), "size": size, "repeat": repeat,

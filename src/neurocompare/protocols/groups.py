@@ -27,7 +27,7 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, Stra
 from neurocompare._errors import input_error
 from neurocompare.protocols.splitters import Fold, Splitter, check_n_splits
 
-__all__ = ["LeaveSiteOut", "SubjectKFold"]
+__all__ = ["LeaveSiteOut", "SubjectKFold", "regression_strata"]
 
 
 class _OverSubjects(Splitter):
@@ -46,6 +46,9 @@ class _OverSubjects(Splitter):
 
 class SubjectKFold(_OverSubjects):
     """Stratified k-fold over subjects; a subject's rows never straddle folds.
+
+    Classes stratify; a regression target is stratified by its quintiles
+    (:func:`regression_strata`).
 
     Parameters
     ----------
@@ -73,6 +76,7 @@ class SubjectKFold(_OverSubjects):
                               self.group)
         groups = metadata[self.group].astype(str).to_numpy()
         n_groups = len(np.unique(groups))
+        y = regression_strata(np.asarray(y))
         _, counts = np.unique(y, return_counts=True)
         if n_groups < self.n_splits or counts.min() < self.n_splits:
             raise input_error("n_splits", f"at most the number of {self.group}s ({n_groups}) "
@@ -87,6 +91,15 @@ class SubjectKFold(_OverSubjects):
                                           random_state=seed).split(groups, y, groups)
         for k, (train, test) in enumerate(splits):
             yield f"{self.group}-fold={k}", train, test
+
+
+def regression_strata(y: np.ndarray, n_bins: int = 5) -> np.ndarray:
+    """Strata for a stratified split: class codes as they are; a real-valued target cut at
+    its quintiles (``n_bins`` bins), so every fold spans the target's range."""
+    if not np.issubdtype(y.dtype, np.floating):
+        return y
+    edges = np.quantile(y, np.linspace(0, 1, n_bins + 1)[1:-1])
+    return np.digitize(y, np.unique(edges))
 
 
 class LeaveSiteOut(_OverSubjects):

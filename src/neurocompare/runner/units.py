@@ -20,7 +20,6 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
 
 from neurocompare.data import cache
-from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData
 from neurocompare.data.registry import make_dataset
 from neurocompare.evaluation.fold import FoldCache, ProbeBudget, evaluate_fold, prefix_keys
@@ -55,6 +54,16 @@ class WorkUnit:
     config: RunConfig
     out: str
     n_threads: int
+
+    @property
+    def dataset_label(self) -> str:
+        """The ``dataset`` column of the unit's rows: the name, or ``name:key=value,...``
+        when the run holds the same dataset with other parameters too (their rows must not
+        pool)."""
+        if sum(name == self.dataset for name, _ in self.config.datasets) < 2 \
+                or not self.dataset_params:
+            return self.dataset
+        return self.dataset + ":" + ",".join(f"{k}={v}" for k, v in self.dataset_params)
 
     @property
     def label(self) -> str:
@@ -97,13 +106,13 @@ def _build(name: str, info: Any, config: RunConfig) -> BaseEstimator:
                         cpu_budget_s=config.tune_cpu_s, random_state=config.seed)
 
 
-def _explain(unit: WorkUnit, report: UnitReport, dataset: Dataset, name: str,
+def _explain(unit: WorkUnit, report: UnitReport, name: str,
              estimator: BaseEstimator, data: NeuralData, fold: Any, key: str) -> None:
     """Store importances of a fitted pipeline (a failure is reported, not raised)."""
     config = unit.config
     try:
         explain_and_store(unit.out, name, estimator, data, fold, config.explain, config.seed,
-                          key, dataset=dataset.name, **config.explain_options)
+                          key, dataset=unit.dataset_label, **config.explain_options)
     except Exception as exc:  # the result itself is stored; importances can be redone
         logger.debug(traceback.format_exc())
         report.errors.append(f"explain {name} on {fold.id}: {type(exc).__name__}: {exc}")
@@ -169,7 +178,7 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                     continue
                 if key not in done:
                     buffer.add(result_row(
-                        dataset=dataset.name, dataset_key=fingerprint, pipeline=name,
+                        dataset=unit.dataset_label, dataset_key=fingerprint, pipeline=name,
                         family=get_spec(name).family, estimator=estimator, result=result,
                         key=key, protocol=config.protocol,
                         protocol_params=dict(config.protocol_params), seed=config.seed,
@@ -177,6 +186,6 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                         tune=config.tune))
                     report.computed += 1
                 if explain:
-                    _explain(unit, report, dataset, name, result["estimator"], fold_data, fold,
+                    _explain(unit, report, name, result["estimator"], fold_data, fold,
                              key)
     return report
