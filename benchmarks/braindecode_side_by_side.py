@@ -4,7 +4,7 @@ For every fold of the protocol (default: within-session 5-fold, seed 42, built e
 runner builds it, subject by subject), three trainings of ShallowFBCSPNet:
 
 * ``ours`` -- ``make_pipeline("shallow-convnet")`` at its defaults (braindecode's AdamW
-  recipe, cosine schedule, early stopping on a split of the training fold, see
+  recipe: cosine schedule, batch 64, 100 epochs on the whole training fold, see
   :mod:`neurocompare.pipelines.deep.catalogue`);
 * ``braindecode`` -- ``braindecode.EEGClassifier`` with the settings of braindecode's
   trialwise-decoding example (``plot_bcic_iv_2a_moabb_trial``): braindecode's

@@ -11,7 +11,8 @@ from neurocompare.protocols.registry import PROTOCOLS, make_splitter
 def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
     rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t),
              "site": "AB"[s % 2], "recording": f"{s}/{k}/{t // 2}",
-             "scaffold": f"S{t % 10}", "date": float(t)}
+             "scaffold": f"S{t % 10}", "date": float(t),
+             "source": "train" if t < 3 * n_trials // 4 else "test"}
             for s in range(1, n_subjects + 1) for k in range(n_sessions) for t in range(n_trials)]
     meta = pd.DataFrame(rows)
     y = np.tile(np.repeat([0, 1], n_trials // 2), n_subjects * n_sessions)

@@ -64,3 +64,16 @@ def test_mixed_tasks_keep_their_metrics_and_do_not_pool(rng):
     # chance levels are defined for labels only
     assert set(chance_table(table)["dataset"]) == {"motor"}
     assert set(pipeline_chance(table)["dataset"]) == {"motor"}
+
+
+def test_one_fold_comparison_reports_the_difference_without_a_test(rng):
+    from neurocompare.stats.multiple import holm
+
+    table = pd.DataFrame(_rows(rng, "external", 0, {"net": ("deep", 0.5),
+                                                    "forest": ("traditional", 0.8)}))
+    table = table[table["fold"] == "f0"]  # an external test set: one fold
+    row = headline(table).iloc[0]
+    assert np.isclose(row["difference"], row["score_a"] - row["score_b"])
+    assert np.isnan(row["pvalue"]) and np.isnan(row["p_holm"])
+    assert "no test possible" in row["finding"]
+    assert np.allclose(holm([0.01, np.nan, 0.04]), [0.02, np.nan, 0.04], equal_nan=True)

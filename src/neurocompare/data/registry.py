@@ -19,6 +19,7 @@ from neurocompare.data.bonn import BonnEpilepsy
 from neurocompare.data.connectome import NiftiAtlas, TimeseriesFiles
 from neurocompare.data.files import EEGFiles
 from neurocompare.data.moabb_adapter import MOABBDataset
+from neurocompare.data.molecule_external import MoleculeExternal
 from neurocompare.data.molecule_sets import (
     MoleculeFiles,
     MoleculeNetESOL,
@@ -54,6 +55,7 @@ _CLASSES: list[type[Dataset]] = [
     TDCClearanceMicrosomeAZ,
     MoleculeNetESOL,
     MoleculeFiles,
+    MoleculeExternal,
 ]
 
 #: name -> dataset class, in listing order.

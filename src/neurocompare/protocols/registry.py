@@ -8,6 +8,7 @@ from typing import Any
 
 from neurocompare._errors import input_error
 from neurocompare.protocols.data_budget import CalibrationBudget, LearningCurve
+from neurocompare.protocols.external import ExternalSplit
 from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
 from neurocompare.protocols.scaffold import ScaffoldKFold, ScaffoldSplit, TimeSplit
 from neurocompare.protocols.splitters import (
@@ -91,6 +92,11 @@ _SPECS = [
                  "train on the earliest 80 % by metadata column date, test on the latest "
                  "(no date on both sides)",
                  lambda seed, **kw: TimeSplit(**kw)),
+    ProtocolSpec("external",
+                 "molecules: train on one set, test on another (molecule-external, metadata "
+                 "column source); one fold, n_repeats > 1 trains on seeded 90 % subsamples "
+                 "(a stability estimate)",
+                 lambda seed, **kw: ExternalSplit(**({"random_state": seed} | kw))),
 ]
 
 PROTOCOLS: dict[str, ProtocolSpec] = {spec.name: spec for spec in _SPECS}

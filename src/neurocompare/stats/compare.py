@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ __all__ = ["Comparison", "chance_table", "compare_pair", "headline", "pairwise",
            "pipeline_chance"]
 
 PERMUTATION_BELOW = 20
+#: The "test" of a comparison over a single fold: none is possible.
+_NO_TEST = SimpleNamespace(pvalue=float("nan"), method="none (one fold)")
 
 
 @dataclass(frozen=True)
@@ -109,14 +112,18 @@ def compare_pair(table: pd.DataFrame, dataset: str, a: str, b: str,
         n_test = int(rows["n_test"].mean())
         one = rows["subject"].iloc[0]
         n, unit = len(folds), "folds" if str(one) == "*" else "folds (one subject)"
-        test = corrected_resampled_t(fa, fb, n_train, n_test)
-        d = fa - fb
-        se = np.sqrt((1 / len(d) + n_test / n_train) * d.var(ddof=1))
-        half = stats.t.ppf(0.975, len(d) - 1) * se
-        low, high = d.mean() - half, d.mean() + half
-        effect = cohens_dz(fa, fb) if d.std(ddof=1) > 0 else float("nan")
         e_low = e_high = float("nan")
-        delta = cliffs_delta(fa, fb)
+        if n < 2:  # one fold (an external test set): a difference, no test
+            test = _NO_TEST
+            low = high = effect = delta = float("nan")
+        else:
+            test = corrected_resampled_t(fa, fb, n_train, n_test)
+            d = fa - fb
+            se = np.sqrt((1 / len(d) + n_test / n_train) * d.var(ddof=1))
+            half = stats.t.ppf(0.975, len(d) - 1) * se
+            low, high = d.mean() - half, d.mean() + half
+            effect = cohens_dz(fa, fb) if d.std(ddof=1) > 0 else float("nan")
+            delta = cliffs_delta(fa, fb)
     return Comparison(
         dataset=dataset, a=a, b=b, family_a=str(families.get(a, "")),
         family_b=str(families.get(b, "")), score_a=float(sa.mean()), score_b=float(sb.mean()),
@@ -147,7 +154,9 @@ def finding(c: Comparison, alpha: float = 0.05, p_adjusted: float | None = None,
     lead = (f"{c.a} ({c.family_a}) {c.score_a:.3f} vs {c.b} ({c.family_b}) {c.score_b:.3f}: "
             f"difference {c.difference:+.3f} [95% CI {c.ci_low:+.3f}, {c.ci_high:+.3f}], "
             f"{c.test} p={p:.3g} over {c.n} {c.unit}")
-    if p >= alpha:
+    if p != p:  # NaN: a single fold allows no test
+        verdict = "no test possible on a single fold (external test set)"
+    elif p >= alpha:
         verdict = "no significant difference"
     else:
         winner = c.a if (c.difference > 0) == higher_is_better(metric) else c.b

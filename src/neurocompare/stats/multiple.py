@@ -34,11 +34,14 @@ __all__ = [
 
 
 def holm(pvalues) -> np.ndarray:
-    """Holm-Bonferroni step-down adjusted p-values (same order as given)."""
+    """Holm-Bonferroni step-down adjusted p-values (same order as given); a NaN (no test
+    was possible) stays NaN and does not count among the tests corrected for."""
     p = np.asarray(pvalues, dtype=float)
-    if p.size == 0:
-        return np.empty(0)
-    return np.asarray(multipletests(p, method="holm")[1], dtype=float)
+    out = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    if tested.any():
+        out[tested] = multipletests(p[tested], method="holm")[1]
+    return out
 
 
 @dataclass(frozen=True)
