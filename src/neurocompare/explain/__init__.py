@@ -8,6 +8,8 @@ Sits beside :mod:`neurocompare.protocols`: it takes fitted pipelines and a test 
   Captum integrated gradients and gradient x input for deep networks;
 * :mod:`.sanity` -- the model-randomisation check (Adebayo et al. 2018);
 * :mod:`.stability` -- ranking agreement across folds/subjects and the biomarker table;
+* :mod:`.molecules` -- SHAP (or permutation) importance of Morgan fingerprint bits, mapped
+  back to the atom environments that set them, and per-atom attributions (RDKit drawings);
 * :mod:`.run` -- tidy importance rows per fitted fold and their storage under
   ``<out>/importance`` (the runner calls it; :func:`neurocompare.runner.explain_results`
   explains a stored run afterwards through the same runner).

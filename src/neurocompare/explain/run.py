@@ -23,6 +23,10 @@ method                   pipelines                                             g
 ======================== ===================================================== ==============
 
 Methods that do not apply to a pipeline are skipped silently (logged at debug level).
+Molecule data (``info.kind == "molecules"``) are explained by
+:func:`neurocompare.explain.molecules.explain_molecules`: ``shap`` and ``permutation`` over
+the Morgan-fingerprint bits of pipelines whose model reads a Morgan step (other molecule
+pipelines give no rows); any other method on molecule data raises.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from neurocompare.explain.model_specific import (
     linear_patterns,
     shap_bandpower,
 )
+from neurocompare.explain.molecules import explain_molecules
 from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.protocols.splitters import Fold
 from neurocompare.records.importance import ImportanceStore
@@ -172,16 +177,26 @@ def explain_fold(name: str, fitted_estimator: BaseEstimator, data: NeuralData, f
     -------
     list of dict
         Tidy rows: dataset, subject, session, pipeline, fold, fold_digest, method,
-        group_type, group, importance, importance_sd, baseline, n_repeats, seed. Empty for
-        data that are not epochs (other kinds have no channels, bands or time).
+        group_type, group, importance, importance_sd, baseline, n_repeats, seed (molecule
+        data: bit and example-molecule rows, see :func:`~neurocompare.explain.molecules
+        .explain_molecules`). Empty for other kinds (no channels, bands, time or bits).
     """
     check_methods(methods, options)
-    if data.info.kind != "epochs":
-        logger.debug("%s: %s data is not explained (epochs only)", name, data.info.kind)
-        return []
-    usable = applicable_methods(fitted_estimator)
     base = {"dataset": dataset, "subject": str(fold.subject), "session": str(fold.session),
             "pipeline": name, "fold": fold.id, "fold_digest": fold.digest, "seed": int(seed)}
+    if data.info.kind == "molecules":
+        scoring = options.get("scoring", DEFAULT_OPTIONS["scoring"])
+        if data.info.task == "regression" and scoring == DEFAULT_OPTIONS["scoring"]:
+            scoring = None  # the default is a classification score: the model's own (R^2)
+        found = explain_molecules(fitted_estimator, data, fold, methods, seed, scoring=scoring,
+                                  n_repeats=options.get("n_repeats",
+                                                        DEFAULT_OPTIONS["n_repeats"]))
+        return [{**base, **row} for row in found]
+    if data.info.kind != "epochs":
+        logger.debug("%s: %s data is not explained (epochs, molecules only)", name,
+                     data.info.kind)
+        return []
+    usable = applicable_methods(fitted_estimator)
     rows = []
     for method in methods:
         if method not in usable:

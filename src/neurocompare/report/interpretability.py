@@ -10,7 +10,9 @@ per pipeline side by side; ground-truth recovery with CIs over subjects (simulat
 rank agreement across folds and subjects; the biomarker table; and the top channels and
 bands of every pipeline and method. Figures are embedded as PNG data URIs and saved as
 PNG + SVG under ``<out>/report/figures``. Every dataset string (channel, band, class,
-pipeline, dataset names) is escaped by ``templates/interpretability.html``.
+pipeline, dataset names) is escaped by ``templates/interpretability.html``. Molecule
+datasets (fingerprint-bit and atom rows) get their own part, from
+:func:`neurocompare.report.molecules.molecule_context`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from neurocompare.explain.stability import biomarker_table, importance_matrix, r
 from neurocompare.records.importance import ImportanceStore
 from neurocompare.records.manifest import read_runs
 from neurocompare.report.context import FigureFolder, records_by_name
+from neurocompare.report.molecules import MOLECULE_GROUP_TYPES, molecule_context
 from neurocompare.report.rendering import render
 from neurocompare.stats.recovery import recovery_scores, recovery_summary
 
@@ -267,13 +270,15 @@ def interpretability_context(out: str | Path, rows: pd.DataFrame | None = None, 
         records = records_by_name(read_runs(out))
     figs = figs or FigureFolder(out / "report" / "figures")
     datasets = []
-    for name in sorted(rows["dataset"].astype(str).unique()) if len(rows) else []:
-        part = rows[rows["dataset"].astype(str) == name]
+    eeg = rows[~rows["group_type"].isin(MOLECULE_GROUP_TYPES)] if len(rows) else rows
+    for name in sorted(eeg["dataset"].astype(str).unique()) if len(eeg) else []:
+        part = eeg[eeg["dataset"].astype(str) == name]
         datasets.append(_dataset_context(name, part, records.get(name) or {}, method, k,
                                          min_frequency, alpha, k_channels, k_bands, figs))
     return {"datasets": datasets, "n_rows": len(rows), "k": k, "min_frequency": min_frequency,
             "alpha": alpha, "k_channels": k_channels, "k_bands": k_bands,
-            "metrics": _RECOVERY_METRICS, "scoring": scoring}
+            "metrics": _RECOVERY_METRICS, "scoring": scoring,
+            "molecules": molecule_context(rows)}
 
 
 def interpretability_section(out: str | Path, rows: pd.DataFrame | None = None, *,

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from neurocompare._errors import input_error
+from neurocompare.data.registry import make_dataset
+from neurocompare.explain.molecules import MOLECULE_METHODS
 from neurocompare.explain.run import DEFAULT_METHODS, check_methods
 from neurocompare.pipelines.registry import get_spec
 from neurocompare.records.manifest import machine_info, package_versions, read_runs, write_run
@@ -83,7 +85,7 @@ def stored_configs(out: str | Path) -> list[RunConfig]:
     return configs
 
 
-def explain_results(out: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
+def explain_results(out: str | Path, methods: Sequence[str] | None = None,
                     pipelines: Sequence[str] | None = None, *,
                     subjects: Sequence[Any] | None = None, jobs: int = 1,
                     **options: Any) -> dict[str, Any]:
@@ -95,8 +97,10 @@ def explain_results(out: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
     ----------
     out : str or Path
         Output folder of ``neurocompare run`` (reads ``<out>/runs.jsonl``).
-    methods : sequence of str
-        See :func:`neurocompare.explain.run.explain_fold`.
+    methods : sequence of str, optional
+        See :func:`neurocompare.explain.run.explain_fold`; by default every method that
+        applies to the run's data (molecules: :data:`~neurocompare.explain.molecules
+        .MOLECULE_METHODS`, else :data:`~neurocompare.explain.run.DEFAULT_METHODS`).
     pipelines : sequence of str, optional
         Only these pipeline labels (or registry names) of the runs.
     subjects : sequence, optional
@@ -114,7 +118,7 @@ def explain_results(out: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
     """
     if not isinstance(jobs, int) or jobs < 1:
         raise input_error("jobs", "a positive integer", jobs)
-    check_methods(methods, options)
+    check_methods(methods or DEFAULT_METHODS, options)
     wanted = None if subjects is None else {str(s) for s in subjects}
     reports: list[UnitReport] = []
     for stored in stored_configs(out):
@@ -122,7 +126,10 @@ def explain_results(out: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
                  or get_spec(p).name in pipelines]
         if not names:
             continue
-        config = dataclasses.replace(stored, pipelines=names, jobs=jobs, explain=list(methods),
+        molecules = all(make_dataset(name, **params).kind == "molecules"
+                        for name, params in stored.datasets)
+        chosen = methods or (MOLECULE_METHODS if molecules else DEFAULT_METHODS)
+        config = dataclasses.replace(stored, pipelines=names, jobs=jobs, explain=list(chosen),
                                      explain_options=dict(options))
         units = [u for u in plan(config)
                  if wanted is None or u.subject is None or str(u.subject) in wanted]

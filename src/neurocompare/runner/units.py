@@ -23,6 +23,7 @@ from neurocompare.data import cache
 from neurocompare.data.containers import NeuralData
 from neurocompare.data.registry import make_dataset
 from neurocompare.evaluation.fold import FoldCache, ProbeBudget, evaluate_fold, prefix_keys
+from neurocompare.explain.molecules import morgan_step
 from neurocompare.explain.run import explain_and_store, importance_key
 from neurocompare.pipelines.common.tuning import OptunaSearch
 from neurocompare.pipelines.registry import get_spec, make_pipeline, search_space_for
@@ -152,8 +153,12 @@ def run_unit(unit: WorkUnit) -> UnitReport:
         template_keys = {name: params_key(est) for name, est in templates.items()}
         step_keys = {name: prefix_keys(est) for name, est in templates.items()
                      if isinstance(est, Pipeline)}
-        # explain_fold explains epochs only: other kinds would be refitted for nothing
-        explains = bool(config.explain) and data.info.kind == "epochs"
+        # explain_fold explains epochs and molecules: other kinds would be refitted for nothing
+        explains = bool(config.explain) and data.info.kind in ("epochs", "molecules")
+        # molecule attributions read Morgan bits: other molecule pipelines store none, and
+        # refitting them on every rerun would be for nothing
+        explainable = {name: data.info.kind != "molecules" or morgan_step(t) is not None
+                       for name, t in templates.items()}
         probes = ProbeBudget(config.probe_share)
         for permutation, fold in itertools.product(range(config.permutations + 1), folds):
             fold_data = permuted(data, permutation, config.seed)
@@ -163,8 +168,9 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                                protocol_params=dict(config.protocol_params), fold=fold.id,
                                pipeline=name, pipeline_key=template_keys[name],
                                seed=config.seed, permutation=permutation)
-                explain = explains and permutation == 0 and importance_key(
-                    key, config.explain, config.explain_options) not in explained
+                explain = explains and permutation == 0 and explainable[name] \
+                    and importance_key(key, config.explain,
+                                       config.explain_options) not in explained
                 if key in done and not explain:
                     report.skipped += 1
                     continue
