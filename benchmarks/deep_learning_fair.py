@@ -32,7 +32,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import chance_table, headline_text, run_config, write_report
+from _common import chance_table, headline_text, latest_rows, run_config, write_report
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig
@@ -83,7 +83,7 @@ def main() -> None:
         config = RunConfig(datasets=[dataset], pipelines=pipelines,
                            protocol="within-session", out=out / part, jobs=args.jobs, seed=0)
         wall = run_config(config)
-        table = real_runs(ResultStore(config.out).table())
+        table = latest_rows(real_runs(ResultStore(config.out).table()))
         build_report(config.out)
         print(f"{part}: {len(table)} results in {wall / 60:.1f} min", flush=True)
         sections += [f"## scenario `{part}` ({dataset[1]}): total wall {wall / 60:.1f} min",

@@ -7,6 +7,7 @@ column of both sets (the other task's as NaN), so result tables of both tasks co
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 from scipy.stats import rankdata
@@ -73,21 +74,11 @@ def average_precision(positive: np.ndarray, scores: np.ndarray) -> float:
     return float(np.sum(recall_gain * precision))
 
 
-def _average_precision(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> float:
-    """Binary AUPRC of class code 1, or the macro mean over classes; NaN without scores."""
-    if proba is None or len(np.unique(y_true)) < n_classes:
-        return float("nan")
-    proba = np.asarray(proba, dtype=float)
-    if n_classes == 2:
-        return average_precision(y_true == 1, proba[:, 1])
-    return float(np.mean([average_precision(y_true == k, proba[:, k])
-                          for k in range(n_classes)]))
+def _one_vs_rest(score: Callable[[np.ndarray, np.ndarray], float], y_true: np.ndarray,
+                 proba: np.ndarray | None, n_classes: int) -> float:
+    """``score(positive, scores)`` of class code 1 (binary), or its macro mean one-vs-rest.
 
-
-def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> float:
-    """Binary AUC on the positive class (code 1), or macro one-vs-rest for multiclass.
-
-    NaN when scores are unavailable or the test fold lacks a class (AUC undefined). The
+    NaN when scores are unavailable or the test fold lacks a class (undefined). The
     one-vs-rest form is also defined for decision values (SVC, CCA), whose rows do not sum
     to 1 and which ``roc_auc_score(multi_class="ovr")`` rejects.
     """
@@ -95,8 +86,8 @@ def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, n_classes: int) -> fl
         return float("nan")
     proba = np.asarray(proba, dtype=float)
     if n_classes == 2:
-        return binary_auc(y_true == 1, proba[:, 1])
-    return float(np.mean([binary_auc(y_true == k, proba[:, k]) for k in range(n_classes)]))
+        return score(y_true == 1, proba[:, 1])
+    return float(np.mean([score(y_true == k, proba[:, k]) for k in range(n_classes)]))
 
 
 def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -147,9 +138,9 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.nda
     # every label metric from the confusion matrix: equal to scikit-learn's functions
     # (tested) at a fraction of their input-validation cost, which dominates on small folds
     cm = confusion_counts(y_true, y_pred, n_classes)
-    out: dict[str, float | str] = {"roc_auc": _roc_auc(y_true, proba, n_classes),
-                                   "average_precision": _average_precision(y_true, proba,
-                                                                           n_classes)}
+    out: dict[str, float | str] = {
+        "roc_auc": _one_vs_rest(binary_auc, y_true, proba, n_classes),
+        "average_precision": _one_vs_rest(average_precision, y_true, proba, n_classes)}
     out |= _label_metrics(cm)
     if n_classes == 2:
         tn, fp, fn, tp = cm.ravel()
