@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESULTS", "chance_table", "headline_text", "latest_rows", "md_table", "mean_sd",
-           "run_config", "subject_means", "write_report"]
+__all__ = ["RESULTS", "chance_table", "headline_text", "md_table", "mean_sd", "run_config",
+           "subject_means", "write_report"]
 
 #: Where the reports go.
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -84,15 +84,6 @@ def write_report(name: str, title: str, body: str, started: datetime) -> Path:
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(header) + "\n" + body.rstrip() + "\n")
     return path
-
-
-def latest_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The newest row of each (dataset, pipeline, fold, permutation, seed): when a pipeline's
-    recipe changed and the store was resumed, its rows of the old recipe (another pipeline
-    key, same name) are left out instead of being averaged with the new ones."""
-    group = ["dataset", "pipeline", "fold", "permutation", "seed"]
-    newest = table.groupby(group)["created_at"].transform("max")
-    return table[table["created_at"] == newest]
 
 
 def run_config(config) -> float:

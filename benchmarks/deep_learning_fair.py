@@ -32,11 +32,11 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import chance_table, headline_text, latest_rows, run_config, write_report
+from _common import chance_table, headline_text, run_config, write_report
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.runner import RunConfig
-from neurocompare.stats.summary import real_runs
+from neurocompare.stats.summary import latest_rows, real_runs
 
 TRADITIONAL = ["bandpower-lda", "csp-lda", "ts-lr", "mvpa-lr"]
 DEEP = ["shallow-convnet", "eegnet"]

@@ -77,3 +77,15 @@ def test_one_fold_comparison_reports_the_difference_without_a_test(rng):
     assert np.isnan(row["pvalue"]) and np.isnan(row["p_holm"])
     assert "no test possible" in row["finding"]
     assert np.allclose(holm([0.01, np.nan, 0.04]), [0.02, np.nan, 0.04], equal_nan=True)
+
+
+def test_latest_rows_drop_an_older_recipe_of_the_same_label(rng):
+    from neurocompare.stats.summary import latest_rows
+
+    old = pd.DataFrame(_rows(rng, "motor", 2, {"net": ("deep", 0.5)})).assign(
+        created_at="2026-12-06T10:00:00", seed=0)
+    new = old.assign(accuracy=0.9, created_at="2026-12-07T10:00:00")
+    other = pd.DataFrame(_rows(rng, "motor", 2, {"csp": ("traditional", 0.7)})).assign(
+        created_at="2026-12-06T10:00:00", seed=0)
+    kept = latest_rows(pd.concat([old, new, other], ignore_index=True))
+    assert len(kept) == 10 and (kept.loc[kept["pipeline"] == "net", "accuracy"] == 0.9).all()

@@ -32,7 +32,7 @@ from neurocompare.report.rendering import render, trusted
 from neurocompare.report.training import training_context
 from neurocompare.stats.compare import chance_table, headline, pipeline_chance
 from neurocompare.stats.report_tables import dataset_tables, has_permutations, pooled_difference
-from neurocompare.stats.summary import largest_budget, real_runs, summary_table
+from neurocompare.stats.summary import largest_budget, latest_rows, real_runs, summary_table
 from neurocompare.stats.training import not_learned, training_summary
 
 __all__ = ["build_report"]
@@ -59,7 +59,7 @@ def build_report(out: str | Path, metric: str = "auto",
     store = ResultStore(out)
     if not store.keys():
         raise input_error("RESULTS", "an output folder holding results/*.parquet", str(out))
-    everything = store.table()
+    everything = latest_rows(store.table())
     if metric != "auto" and metric not in everything.columns:
         raise input_error("metric", "'auto' or a result column", metric)
     table = largest_budget(everything)

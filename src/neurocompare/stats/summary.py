@@ -7,7 +7,7 @@ import pandas as pd
 from neurocompare._errors import input_error
 
 __all__ = ["LOWER_IS_BETTER", "dataset_metric", "higher_is_better", "largest_budget",
-           "real_runs", "subject_scores", "summary_table"]
+           "latest_rows", "real_runs", "subject_scores", "summary_table"]
 
 #: Score columns where a smaller value is better (errors).
 LOWER_IS_BETTER = frozenset({"mae", "rmse"})
@@ -38,6 +38,22 @@ def real_runs(table: pd.DataFrame) -> pd.DataFrame:
     if "permutation" not in table.columns:
         return table
     return table[table["permutation"] == 0]
+
+
+def latest_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The newest row of each (dataset, pipeline, fold, permutation, seed).
+
+    A pipeline label names its parameters, so one label holds one configuration -- unless
+    the registry's recipe for it changed and a stored run was resumed: then its rows of the
+    old recipe (another pipeline key, same label) are left out instead of being averaged
+    with the new ones. Tables without ``created_at`` are returned as they are.
+    """
+    group = [c for c in ("dataset", "pipeline", "fold", "permutation", "seed")
+             if c in table.columns]
+    if "created_at" not in table.columns or not group or table.empty:
+        return table
+    newest = table.groupby(group, observed=True)["created_at"].transform("max")
+    return table[table["created_at"] == newest]
 
 
 def largest_budget(table: pd.DataFrame) -> pd.DataFrame:
