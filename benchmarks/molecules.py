@@ -162,13 +162,14 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="molecules-bench-"))
     deep = [d for d in args.deep.split(",") if d]
     pipelines = [p for p in args.traditional.split(",") if p] + deep
-    walls, skipped = {}, {}
+    walls, skipped, requested = {}, {}, {}
     for dataset in args.datasets.split(","):
         params = {"standardize": args.standardize}
         chosen = pipelines
         if SIZES.get(dataset, 0) > args.heavy_max:
             chosen = [p for p in pipelines if p not in HEAVY]
             skipped[dataset] = [p for p in pipelines if p in HEAVY]
+        requested[dataset] = chosen
         config = RunConfig(datasets=[(dataset, params)], pipelines=chosen,
                            protocol="scaffold",
                            protocol_params={"n_repeats": args.seeds}, out=out, jobs=args.jobs,
@@ -188,6 +189,11 @@ def main() -> None:
                 args.report_only else ""), ""]
     for dataset in args.datasets.split(","):
         lines += _dataset_section(table, dataset)
+        present = set(table.loc[table["dataset"] == dataset, "pipeline"])
+        missing = [p for p in requested[dataset] if p not in present]
+        if missing:
+            lines += [f"No results on `{dataset}` for {', '.join(missing)}: not run in the "
+                      "session's CPU time.", ""]
         if skipped.get(dataset):
             lines += [f"Not run on `{dataset}` ({SIZES[dataset]} molecules > --heavy-max "
                       f"{args.heavy_max}): {', '.join(skipped[dataset])}, for CPU time on "
