@@ -95,6 +95,12 @@ def main() -> None:
     rows = []
     for subject in dataset.subjects():
         data = dataset.load_subject(subject)
+        if data.X.shape[1] < 2:
+            # braindecode's ShallowFBCSPNet cannot be built on one channel: CombinedConv raises
+            # "self must be a matrix" (split_first_layer=False: no attribute conv_time_spat)
+            raise SystemExit(f"{args.dataset}: one channel; braindecode's ShallowFBCSPNet "
+                             "cannot be built for single-channel input, so there is no "
+                             "anchor to compare with (ours trains on it)")
         if args.pool_sessions:
             data = NeuralData(data.X, data.y, data.metadata.assign(session="pooled"), data.info)
         for i, fold in enumerate(splitter.folds(data.metadata, data.y)):
