@@ -25,31 +25,14 @@ from torch import nn
 
 from neurocompare._errors import input_error
 from neurocompare.cost.macs import count_macs
+from neurocompare.pipelines.connectome.networks import MLP
 from neurocompare.pipelines.molecules.training import (
     ClassifierOutputs,
     MolNetBase,
     RegressorOutputs,
 )
 
-__all__ = ["FingerprintMLPClassifier", "FingerprintMLPRegressor", "MLPNet"]
-
-
-class MLPNet(nn.Module):
-    """Dense layers with ReLU and dropout: n_in -> hidden... -> n_outputs."""
-
-    def __init__(self, n_in: int, n_outputs: int, hidden: Sequence[int] = (512, 128),
-                 dropout: float = 0.2):
-        super().__init__()
-        layers: list[nn.Module] = []
-        for width in hidden:
-            layers += [nn.Linear(n_in, width), nn.ReLU(), nn.Dropout(dropout)]
-            n_in = width
-        layers.append(nn.Linear(n_in, n_outputs))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Outputs of shape (batch, n_outputs) for inputs of shape (batch, n_in)."""
-        return self.net(x)
+__all__ = ["FingerprintMLPClassifier", "FingerprintMLPRegressor"]
 
 
 class _FingerprintMLPBase(MolNetBase):
@@ -75,7 +58,7 @@ class _FingerprintMLPBase(MolNetBase):
     Attributes
     ----------
     n_features_in_ : int
-    module_ : MLPNet
+    module_ : neurocompare.pipelines.connectome.networks.MLP
         The trained network, on the CPU.
     history_ : list of dict
         Per epoch: ``train_loss``, ``train_accuracy`` (classifier) or ``train_r2``
@@ -114,7 +97,7 @@ class _FingerprintMLPBase(MolNetBase):
         return torch.as_tensor(np.ascontiguousarray(X))
 
     def _build(self, n_outputs: int) -> nn.Module:
-        return MLPNet(self.n_features_in_, n_outputs, tuple(self.hidden), self.dropout)
+        return MLP(self.n_features_in_, n_outputs, tuple(self.hidden), self.dropout)
 
     def _forward(self, module: nn.Module, inputs: torch.Tensor, rows: np.ndarray,
                  device: torch.device, dtype: torch.dtype) -> torch.Tensor:
