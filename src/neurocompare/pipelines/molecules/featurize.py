@@ -29,6 +29,7 @@ __all__ = [
     "MACCSKeys",
     "MorganFingerprint",
     "RDKitDescriptors",
+    "SmilesInputMixin",
     "as_smiles",
     "descriptor_matrix",
     "descriptor_names",
@@ -177,7 +178,22 @@ def _check_bool(name: str, value) -> None:
         raise input_error(name, "True or False", value)
 
 
-class _SmilesFeaturizer(TransformerMixin, BaseEstimator):
+class SmilesInputMixin:
+    """Feature names and scikit-learn tags of a transformer reading SMILES strings."""
+
+    def get_feature_names_out(self, input_features=None):
+        """Return the output feature names, shape (n_features_out,)."""
+        check_is_fitted(self)
+        return self.feature_names_out_.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+
+class _SmilesFeaturizer(SmilesInputMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform over SMILES; subclasses implement ``_fit_mols`` and
     ``_features`` (and ``_check_params`` where they have parameters)."""
 
@@ -227,17 +243,6 @@ class _SmilesFeaturizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._features(parse_smiles(as_smiles(X)))
-
-    def get_feature_names_out(self, input_features=None):
-        """Return the output feature names, shape (n_features_out,)."""
-        check_is_fitted(self)
-        return self.feature_names_out_.copy()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
 
 
 class MorganFingerprint(_SmilesFeaturizer):

@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
-from neurocompare.pipelines.molecules.featurize import as_smiles, parse_smiles
+from neurocompare.pipelines.molecules.featurize import SmilesInputMixin, as_smiles, parse_smiles
 
 __all__ = ["UNK", "Mol2VecEmbedding", "embed_sentences", "mol_sentences", "replace_rare"]
 
@@ -119,7 +119,7 @@ def _stable_hash(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-class Mol2VecEmbedding(TransformerMixin, BaseEstimator):
+class Mol2VecEmbedding(SmilesInputMixin, TransformerMixin, BaseEstimator):
     """Mol2Vec-style embedding of SMILES, its word2vec model trained in ``fit``.
 
     Parameters
@@ -237,14 +237,3 @@ class Mol2VecEmbedding(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return embed_sentences(self._sentences(X), self.vocabulary_, self.vectors_,
                                self.unknown_vector_)
-
-    def get_feature_names_out(self, input_features=None):
-        """Return ``mol2vec0`` ... ``mol2vec{vector_size-1}``."""
-        check_is_fitted(self)
-        return self.feature_names_out_.copy()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
