@@ -358,3 +358,27 @@ def test_graph_network_layers_are_counted():
     count = step_count(gcn.named_steps["net"], matrices)
     # two GCN layers (8 nodes: 8 -> 32 -> 32 features) and the 64 -> 2 read-out
     assert count.dense == 8 * 8 * 32 + 8 * 32 * 32 + 64 * 2
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_every_molecule_pipeline_has_an_operation_count(task):
+    from neurocompare.cost.ledger import operation_ledger
+    from neurocompare.data.containers import SignalInfo
+    from neurocompare.pipelines.registry import PIPELINES
+    from tests.estimator_cases_molecules import LABELS, SMILES, TARGETS
+
+    info = SignalInfo(kind="molecules", task=task,
+                      class_names=("a", "b") if task == "classification" else ())
+    y = LABELS if task == "classification" else TARGETS
+    for name, spec in PIPELINES.items():
+        if "molecules" not in spec.kinds:
+            continue
+        estimator = spec.build(info)
+        params = estimator.get_params()
+        estimator.set_params(**{k: 2 for k in params if k.endswith("max_epochs")},
+                             **{k: 5 for k in params if k.endswith("n_estimators")})
+        ledger = operation_ledger(estimator.fit(SMILES, y), SMILES[:3])
+        assert np.isfinite(ledger["param_count"]) and ledger["param_count"] > 0, name
+        assert np.isfinite(ledger["synaptic_macs"] + ledger["synaptic_acs"]), name
+        if name == "mol-morgan-linear":  # one dot product over the 2048 bits
+            assert ledger["synaptic_macs"] == 2048 and ledger["param_count"] == 2049

@@ -44,9 +44,10 @@ from neurocompare.pipelines.molecules.featurize import (
     MorganFingerprint,
     RDKitDescriptors,
     as_smiles,
+    parse_smiles,
 )
 from neurocompare.pipelines.molecules.gcn import _MolGCNBase
-from neurocompare.pipelines.molecules.mol2vec import Mol2VecEmbedding
+from neurocompare.pipelines.molecules.mol2vec import Mol2VecEmbedding, mol_sentences
 
 __all__: list[str] = []  # formulas only, reached through count_step
 
@@ -62,7 +63,8 @@ def _descriptors(step: RDKitDescriptors, X, recurse: Recurse) -> Count:
 
 @count_step.register(Mol2VecEmbedding)
 def _mol2vec(step: Mol2VecEmbedding, X, recurse: Recurse) -> Count:
-    words = float(np.mean([len(s) for s in step._sentences(X)])) if len(X) else 0.0
+    sentences = mol_sentences(parse_smiles(as_smiles(X)), int(step.radius))
+    words = float(np.mean([len(s) for s in sentences])) if len(X) else 0.0
     return Count(acs=words * step.vector_size, params=int(np.size(step.vectors_)))
 
 
