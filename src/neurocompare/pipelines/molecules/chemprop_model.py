@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import check_option, input_error
 from neurocompare.pipelines.deep.estimator import resolve_device
-from neurocompare.pipelines.molecules.featurize import as_smiles, parse_smiles
+from neurocompare.pipelines.molecules.featurize import SmilesInputMixin, as_smiles, parse_smiles
 from neurocompare.pipelines.molecules.training import (
     ClassifierOutputs,
     check_counts,
@@ -151,7 +151,7 @@ def _make_callback(estimator: _ChempropBase, valid_loader: Any, valid_targets: n
     return _Tracker()
 
 
-class _ChempropBase(BaseEstimator):
+class _ChempropBase(SmilesInputMixin, BaseEstimator):
     """chemprop D-MPNN trained on SMILES (parameters shared by classifier and regressor).
 
     Parameters
@@ -219,12 +219,6 @@ class _ChempropBase(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
 
     def _check_params(self) -> None:
         check_counts(self, ("depth", "hidden", "ffn_hidden", "ffn_layers", "max_epochs",

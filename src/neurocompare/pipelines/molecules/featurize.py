@@ -30,6 +30,7 @@ __all__ = [
     "MorganFingerprint",
     "RDKitDescriptors",
     "SmilesInputMixin",
+    "SmilesTransformerMixin",
     "as_smiles",
     "descriptor_matrix",
     "descriptor_names",
@@ -179,12 +180,7 @@ def _check_bool(name: str, value) -> None:
 
 
 class SmilesInputMixin:
-    """Feature names and scikit-learn tags of a transformer reading SMILES strings."""
-
-    def get_feature_names_out(self, input_features=None):
-        """Return the output feature names, shape (n_features_out,)."""
-        check_is_fitted(self)
-        return self.feature_names_out_.copy()
+    """scikit-learn tags of an estimator reading a 1-D array of SMILES strings."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -193,7 +189,16 @@ class SmilesInputMixin:
         return tags
 
 
-class _SmilesFeaturizer(SmilesInputMixin, TransformerMixin, BaseEstimator):
+class SmilesTransformerMixin(SmilesInputMixin):
+    """A SMILES transformer's tags and its output feature names (``feature_names_out_``)."""
+
+    def get_feature_names_out(self, input_features=None):
+        """Return the output feature names, shape (n_features_out,)."""
+        check_is_fitted(self)
+        return self.feature_names_out_.copy()
+
+
+class _SmilesFeaturizer(SmilesTransformerMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform over SMILES; subclasses implement ``_fit_mols`` and
     ``_features`` (and ``_check_params`` where they have parameters)."""
 

@@ -33,6 +33,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from torch import nn
 
 from neurocompare._errors import check_option, input_error
+from neurocompare.pipelines.molecules.featurize import SmilesInputMixin
 from neurocompare.pipelines.molecules.graphs import ATOM_DIM, BOND_DIM, smiles_to_graphs
 from neurocompare.pipelines.molecules.training import (
     ClassifierOutputs,
@@ -112,7 +113,7 @@ class MolGNN(nn.Module):
         return self.head(pooled)
 
 
-class _MolGCNBase(MolNetBase):
+class _MolGCNBase(SmilesInputMixin, MolNetBase):
     """Parameters and graph handling shared by the classifier and the regressor.
 
     Parameters
@@ -171,12 +172,6 @@ class _MolGCNBase(MolNetBase):
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
 
     def _check_params(self) -> None:
         check_counts(self, ("hidden", "n_layers"))

@@ -28,7 +28,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
-from neurocompare.pipelines.molecules.featurize import SmilesInputMixin, as_smiles, parse_smiles
+from neurocompare.pipelines.molecules.featurize import (
+    SmilesTransformerMixin,
+    as_smiles,
+    parse_smiles,
+)
 
 __all__ = ["UNK", "Mol2VecEmbedding", "embed_sentences", "mol_sentences", "replace_rare"]
 
@@ -119,7 +123,7 @@ def _stable_hash(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-class Mol2VecEmbedding(SmilesInputMixin, TransformerMixin, BaseEstimator):
+class Mol2VecEmbedding(SmilesTransformerMixin, TransformerMixin, BaseEstimator):
     """Mol2Vec-style embedding of SMILES, its word2vec model trained in ``fit``.
 
     Parameters
