@@ -20,7 +20,7 @@ molecules, same scaffolds, same split); ``--standardize`` runs the datasets' def
 (salts stripped and charges neutralised, which changes scaffolds and therefore splits). Each network
 (``mol-morgan-mlp``, ``mol-gcn``, ``mol-chemprop``) is compared with the best traditional
 pipeline of the dataset by the paired corrected resampled t-test over the seeds
-(:func:`neurocompare.stats.compare.compare_pair`), Holm-corrected over the comparisons.
+(:func:`neurocompare.stats.compare.deep_models_table`), Holm-corrected over the comparisons.
 
 Usage: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/molecules.py [--datasets ...]
 [--deep mol-morgan-mlp,mol-gcn,mol-chemprop] [--jobs 1] [--out DIR]``
@@ -39,7 +39,7 @@ import pandas as pd
 from _common import md_table, run_config, write_report
 from neurocompare.records.store import ResultStore
 from neurocompare.runner import RunConfig
-from neurocompare.stats.compare import compare_pair
+from neurocompare.stats.compare import deep_models_table
 from neurocompare.stats.multiple import holm
 from neurocompare.stats.summary import higher_is_better, latest_rows
 
@@ -105,19 +105,13 @@ def _dataset_section(table: pd.DataFrame, dataset: str) -> list[str]:
     return [*lines, ""]
 
 
-def _comparisons(table: pd.DataFrame, deep: list[str]) -> pd.DataFrame:
-    out = []
-    for dataset, (metric, _) in METRICS.items():
-        rows = table[table["dataset"] == dataset]
-        if rows.empty:
-            continue
-        traditional = rows[rows["family"] == "traditional"].groupby("pipeline")[metric].mean()
-        best = traditional.idxmax() if higher_is_better(metric) else traditional.idxmin()
-        for name in deep:
-            if name in set(rows["pipeline"]):
-                c = compare_pair(table, dataset, name, best, metric)
-                out.append({"dataset": dataset, "metric": metric, **c.as_dict()})
-    frame = pd.DataFrame(out)
+def _comparisons(table: pd.DataFrame) -> pd.DataFrame:
+    """Every network against the best traditional pipeline, each dataset on its own metric
+    (:func:`deep_models_table`), Holm-corrected over all comparisons."""
+    frames = [deep_models_table(table[table["dataset"] == dataset], metric)
+              for dataset, (metric, _) in METRICS.items() if (table["dataset"] == dataset).any()]
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) \
+        if any(not f.empty for f in frames) else pd.DataFrame()
     if not frame.empty:
         frame["p_holm"] = holm(frame["pvalue"].to_numpy())
     return frame
@@ -127,7 +121,8 @@ def _comparison_lines(frame: pd.DataFrame) -> list[str]:
     rows = []
     for r in frame.to_dict("records"):
         better = (r["difference"] > 0) == higher_is_better(r["metric"])
-        verdict = "n.s." if r["p_holm"] >= 0.05 else ("deep better" if better
+        verdict = "no test (seeds missing)" if r["p_holm"] != r["p_holm"] else \
+            "n.s." if r["p_holm"] >= 0.05 else ("deep better" if better
                                                       else "traditional better")
         rows.append((r["dataset"], r["metric"], f"`{r['a']}`", f"{r['score_a']:.3f}",
                      f"`{r['b']}`", f"{r['score_b']:.3f}",
@@ -198,7 +193,7 @@ def main() -> None:
             lines += [f"Not run on `{dataset}` ({SIZES[dataset]} molecules > --heavy-max "
                       f"{args.heavy_max}): {', '.join(skipped[dataset])}, for CPU time on "
                       "this 2-core machine.", ""]
-    frame = _comparisons(table, deep)
+    frame = _comparisons(table)
     if not frame.empty:
         lines += ["## Each network against the best traditional pipeline (paired over seeds)",
                   "", *_comparison_lines(frame), ""]

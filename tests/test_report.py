@@ -143,3 +143,22 @@ def test_report_tables_pure_functions():
     assert pooled_difference(head.iloc[:1]) is None
     assert ledger_table(head).empty  # no energy column
     assert not has_permutations(head) and has_permutations(head.assign(permutation=1))
+
+
+def test_table_one_section_lists_every_deep_model(tmp_path):
+    """Two deep pipelines on one dataset: the report adds the guide's Table 1 form."""
+    rng = np.random.default_rng(3)
+    store = ResultStore(tmp_path)
+    means = {"net": ("deep", 0.85), "small-net": ("deep", 0.6), "csp": ("traditional", 0.7)}
+    for i, (pipeline, (family, mean)) in enumerate(means.items()):
+        rows = [{"dataset": "motor", "pipeline": pipeline, "family": family,
+                 "subject": f"s{s}", "session": "0", "fold": "f0",
+                 "accuracy": mean + rng.normal(0, 0.02), "n_train": 30, "n_test": 10,
+                 "n_classes": 2, "fit_time_s": 1.0, "latency_ms": 1.0,
+                 "confusion": "[[3, 2], [2, 3]]", "permutation": 0} for s in range(6)]
+        store.write(f"k{i}", rows)
+    html = build_report(tmp_path).read_text()
+    assert "Every deep model against the best traditional method" in html
+    table = pd.read_csv(tmp_path / "report" / "tables" / "deep_models.csv")
+    assert table[["a", "b"]].values.tolist() == [["net", "csp"], ["small-net", "csp"]]
+    assert table["p_holm"].notna().all()

@@ -3,7 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from neurocompare.stats.compare import chance_table, headline, pipeline_chance
+from neurocompare.stats.compare import (
+    chance_table,
+    deep_models_table,
+    headline,
+    pipeline_chance,
+)
 from neurocompare.stats.report_tables import dataset_tables, pooled_difference
 from neurocompare.stats.summary import dataset_metric, summary_table
 
@@ -89,3 +94,22 @@ def test_latest_rows_drop_an_older_recipe_of_the_same_label(rng):
         created_at="2026-12-06T10:00:00", seed=0)
     kept = latest_rows(pd.concat([old, new, other], ignore_index=True))
     assert len(kept) == 10 and (kept.loc[kept["pipeline"] == "net", "accuracy"] == 0.9).all()
+
+
+def test_table_one_compares_every_deep_model_with_the_best_traditional(rng):
+    table = pd.DataFrame(
+        _rows(rng, "solubility", 0, {"net": ("deep", 0.50), "big-net": ("deep", 0.90),
+                                     "forest": ("traditional", 0.80),
+                                     "ridge": ("traditional", 1.20)})
+        + _rows(rng, "motor", 2, {"cnn": ("deep", 0.9), "csp": ("traditional", 0.7)}))
+    rows = deep_models_table(table)
+    pairs = list(zip(rows["dataset"], rows["a"], rows["b"], strict=True))
+    # best deep first within a dataset, always against the best traditional pipeline
+    assert pairs == [("motor", "cnn", "csp"), ("solubility", "net", "forest"),
+                     ("solubility", "big-net", "forest")]
+    # its first row per dataset is the headline's, and Holm runs over all three rows
+    head = headline(table)
+    assert rows.groupby("dataset").head(1)["a"].tolist() == head["a"].tolist()
+    assert (rows["p_holm"] >= rows["pvalue"]).all()
+    worse = rows.set_index("a").loc["big-net"]
+    assert worse["difference"] > 0 and "forest is significantly better" in worse["finding"]

@@ -30,7 +30,12 @@ from neurocompare.report.data_efficiency import budget_context
 from neurocompare.report.interpretability import interpretability_context
 from neurocompare.report.rendering import render, trusted
 from neurocompare.report.training import training_context
-from neurocompare.stats.compare import chance_table, headline, pipeline_chance
+from neurocompare.stats.compare import (
+    chance_table,
+    deep_models_table,
+    headline,
+    pipeline_chance,
+)
 from neurocompare.stats.report_tables import dataset_tables, has_permutations, pooled_difference
 from neurocompare.stats.summary import largest_budget, latest_rows, real_runs, summary_table
 from neurocompare.stats.training import not_learned, training_summary
@@ -71,6 +76,7 @@ def build_report(out: str | Path, metric: str = "auto",
     runs = read_runs(out)
     records = records_by_name(runs)
     head = headline(table, metric)
+    every_deep = deep_models_table(table, metric)
     chance = chance_table(table)
     beats = pipeline_chance(table)
     summary = summary_table(table, metric)
@@ -81,8 +87,8 @@ def build_report(out: str | Path, metric: str = "auto",
     pooled = pooled_difference(head)
     shown_metric = ", ".join(sorted(set(summary["metric"]))) if len(summary) else metric
     forest = forest_figure(head, pooled, shown_metric, figs)
-    for name, frame in (("summary", summary), ("headline", head), ("chance", chance),
-                        ("pipeline_chance", beats)):
+    for name, frame in (("summary", summary), ("headline", head), ("deep_models", every_deep),
+                        ("chance", chance), ("pipeline_chance", beats)):
         frame.to_csv(tables_folder / f"{name}.csv", index=False)
     for name, tables in per_dataset.items():
         tables.pairwise.to_csv(tables_folder / f"pairwise_{safe_name(name)}.csv", index=False)
@@ -96,6 +102,7 @@ def build_report(out: str | Path, metric: str = "auto",
         generated=datetime.now(UTC).isoformat(timespec="seconds"), results=str(store.folder),
         n_rows=len(real), n_pipelines=real["pipeline"].nunique(), metric=shown_metric,
         headline=headline_rows(head, records, flagged), summary=summary.to_dict("records"),
+        deep_models=headline_rows(every_deep, records, flagged),
         datasets=datasets, forest=forest, meta=pooled.meta if pooled else None,
         stouffer=pooled.stouffer if pooled else None,
         at_chance=chance[chance["at_chance"]].to_dict("records"),

@@ -33,8 +33,8 @@ from neurocompare.stats.summary import (
     subject_scores,
 )
 
-__all__ = ["Comparison", "chance_table", "compare_pair", "headline", "pairwise",
-           "pipeline_chance"]
+__all__ = ["Comparison", "chance_table", "compare_pair", "deep_models_table", "headline",
+           "pairwise", "pipeline_chance"]
 
 PERMUTATION_BELOW = 20
 #: The "test" of a comparison over a single fold: none is possible.
@@ -136,13 +136,17 @@ def compare_pair(table: pd.DataFrame, dataset: str, a: str, b: str,
     )
 
 
-def _best(table: pd.DataFrame, dataset: str, family: str, metric: str) -> str | None:
+def _ranked(table: pd.DataFrame, dataset: str, family: str, metric: str) -> list[str]:
+    """Pipelines of ``family`` on ``dataset``, best mean subject score first."""
     scores = subject_scores(table[table["dataset"] == dataset], metric)
-    scores = scores[scores["family"] == family]
-    if scores.empty:
-        return None
-    means = scores.groupby("pipeline")["score"].mean()
-    return str(means.idxmax() if higher_is_better(metric) else means.idxmin())
+    means = scores[scores["family"] == family].groupby("pipeline")["score"].mean()
+    order = means.sort_values(ascending=not higher_is_better(metric), kind="stable")
+    return [str(n) for n in order.index]
+
+
+def _best(table: pd.DataFrame, dataset: str, family: str, metric: str) -> str | None:
+    ranked = _ranked(table, dataset, family, metric)
+    return ranked[0] if ranked else None
 
 
 def finding(c: Comparison, alpha: float = 0.05, p_adjusted: float | None = None,
@@ -185,13 +189,29 @@ def headline(table: pd.DataFrame, metric: str = "auto", seed: int = 0) -> pd.Dat
         One row per dataset with the :class:`Comparison` fields, ``metric``, ``p_holm`` and
         ``finding``; datasets lacking one of the families are omitted.
     """
+    return _against_best_traditional(table, metric, seed, every_deep=False)
+
+
+def deep_models_table(table: pd.DataFrame, metric: str = "auto",
+                      seed: int = 0) -> pd.DataFrame:
+    """The guide's "Table 1" form: every deep pipeline against the dataset's best traditional
+    one (application | deep model | traditional | metric | deep | traditional | finding).
+
+    Same parameters as :func:`headline`; one row per (dataset, deep pipeline), Holm-corrected
+    over all rows, best deep first within a dataset.
+    """
+    return _against_best_traditional(table, metric, seed, every_deep=True)
+
+
+def _against_best_traditional(table: pd.DataFrame, metric: str, seed: int,
+                              every_deep: bool) -> pd.DataFrame:
     rows = []
     for dataset in sorted(real_runs(table)["dataset"].unique()):
         score = dataset_metric(table, dataset, metric)
-        deep = _best(table, dataset, "deep", score)
         trad = _best(table, dataset, "traditional", score)
-        if deep and trad:
-            rows.append(compare_pair(table, dataset, deep, trad, score, seed).as_dict()
+        deep = _ranked(table, dataset, "deep", score)
+        for name in (deep if every_deep else deep[:1]) if trad else []:
+            rows.append(compare_pair(table, dataset, name, trad, score, seed).as_dict()
                         | {"metric": score})
     out = pd.DataFrame(rows)
     if out.empty:
