@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="needs network; use --run-network")
     for item in items:
         module = item.path.name
-        if module == "test_estimator_checks.py":
+        if module in ("test_estimator_checks.py", "test_estimator_checks_regression.py"):
             item.add_marker(pytest.mark.sklearn_checks)
         if module in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)

@@ -57,6 +57,24 @@ def test_learning_curve_over_subjects(sim3):
         assert len(train_subjects) == fold.extra["train_size"]
 
 
+def test_learning_curve_kfold_on_a_real_valued_target(rng):
+    n = 60
+    meta = pd.DataFrame({"subject": [f"s{i}" for i in range(n)], "session": "0", "run": "0"})
+    y = rng.normal(40.0, 10.0, n)  # e.g. ages: sizes count training samples
+    folds = list(make_splitter("learning-curve-kfold", seed=3).folds(meta, y))
+    assert len(folds) == 5 * 4 * 2  # base folds x sizes x repeats
+    tests = {}
+    for fold in folds:
+        assert not set(fold.train) & set(fold.test)
+        tests.setdefault(fold.extra["base_fold"], set()).update(fold.test)
+        assert fold.extra["train_size"] == len(fold.train)
+    full = [f for f in folds if f.extra["size"] == 1.0]
+    assert all(len(f.train) == n - len(f.test) for f in full)  # the whole training fold
+    small = [f for f in folds if f.extra["size"] == 0.1]
+    assert all(len(f.train) == round(0.1 * (n - len(f.test))) for f in small)
+    assert set().union(*tests.values()) == set(range(n))  # every subject tested once
+
+
 def test_calibration_never_shows_target_test_trials(sim3):
     folds = list(make_splitter("calibration", ks=(0, 2, 5)).folds(sim3.metadata, sim3.y))
     assert len(folds) == 3 * 2 * 3

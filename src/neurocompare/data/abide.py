@@ -18,6 +18,9 @@ global signal regression), each the mean BOLD signal of the 200 Craddock-2012 re
 * Memory: the archive is read one subject at a time and the series stay float16 (the
   stored precision; ~61 MB for 871 subjects) until a pipeline's first step converts one
   subject at a time to float32.
+* ``target="age"`` turns the task into regression of the age at scan (years, 6.5-64 in the
+  871; ``AGE_AT_SCAN``) from the same series; the default ``"asd"`` keeps the diagnosis.
+  The age then stays out of the metadata covariates.
 * The repetition time differs between sites and is not in the table, so ``sfreq`` is not
   set; models that need a time scale treat a sample as one volume.
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -71,6 +75,8 @@ class ABIDECC200(Dataset):
         scaling checks).
     subset_seed : int
         Seed of that subset.
+    target : {"asd", "age"}
+        Diagnosis (classification) or age at scan in years (regression).
     """
 
     name = "abide-cc200"
@@ -80,12 +86,15 @@ class ABIDECC200(Dataset):
     scope_note = ("Every sample is a subject (one scan each): use subject-kfold or "
                   "leave-site-out; 20 sites differ in scanner and length (78-316 volumes).")
     loading_unit = "dataset"
+    #: The diagnosis target leaves dataset keys as they were before ``target`` existed.
+    fingerprint_defaults: ClassVar[dict[str, Any]] = {"target": "asd"}
 
     root: str | Path | None = None
     qc: str = "871"
     zero_variance_rois: str = "zero"
     n_subjects: int | None = None
     subset_seed: int = 0
+    target: str = "asd"
 
     def _root(self) -> Path:
         return Path(self.root) if self.root is not None else dataset_path("abide_pcp_cc200")
@@ -102,6 +111,7 @@ class ABIDECC200(Dataset):
         """The selected rows of ``subjects.csv`` (QC filter, subset), in file order."""
         check_option("qc", str(self.qc), ("871", "all"))
         check_option("zero_variance_rois", self.zero_variance_rois, ("zero", "drop"))
+        check_option("target", self.target, ("asd", "age"))
         path = check_path(f"{self.name}: subject table", self._root() / TABLE)
         table = pd.read_csv(path)
         missing = [c for c in COLUMNS if c not in table.columns]
@@ -147,7 +157,12 @@ class ABIDECC200(Dataset):
         extra = {"atlas": "CC200 (Craddock 2012)", "strategy": "PCP filt_global",
                  "qc": str(self.qc), "zero_variance_rois": self.zero_variance_rois,
                  "n_sites": int(renamed["SITE_ID"].nunique())}
-        return timeseries_data(series, renamed, label="label", class_names=CLASS_NAMES,
-                               subject="SUB_ID", site="SITE_ID", covariates=COVARIATES,
-                               roi_names=roi_names, source=self.name,
-                               units="a.u. (BOLD, band-passed, GSR)", extra=extra)
+        regression = self.target == "age"
+        if regression:
+            extra["target"] = "AGE_AT_SCAN (years)"
+        return timeseries_data(
+            series, renamed, label="label", class_names=CLASS_NAMES, subject="SUB_ID",
+            site="SITE_ID",
+            covariates=[c for c in COVARIATES if not (regression and c == "age")],
+            roi_names=roi_names, source=self.name, units="a.u. (BOLD, band-passed, GSR)",
+            extra=extra, targets=renamed["age"].to_numpy(dtype=float) if regression else None)

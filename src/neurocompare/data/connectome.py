@@ -135,7 +135,8 @@ def timeseries_data(series: Sequence[np.ndarray], table: pd.DataFrame, *, label:
                     site: str | None = None, session: str | None = None,
                     covariates: Sequence[str] = (), roi_names: Sequence[str] = (),
                     units: str = "a.u.", sfreq: float | None = None,
-                    extra: dict[str, Any] | None = None) -> NeuralData:
+                    extra: dict[str, Any] | None = None,
+                    targets: np.ndarray | None = None) -> NeuralData:
     """Assemble per-subject series and their phenotype rows into a :class:`NeuralData`.
 
     Parameters
@@ -156,6 +157,9 @@ def timeseries_data(series: Sequence[np.ndarray], table: pd.DataFrame, *, label:
         ROI names (default ``roi000``...).
     units, sfreq, extra :
         As :class:`~neurocompare.data.containers.SignalInfo`.
+    targets : ndarray of float, shape (n_subjects,), optional
+        Real-valued targets (e.g. age): the task is then regression, ``y`` holds them and
+        ``label``/``class_names`` are not read.
 
     Returns
     -------
@@ -173,9 +177,15 @@ def timeseries_data(series: Sequence[np.ndarray], table: pd.DataFrame, *, label:
         metadata["site"] = table[site].astype(str).to_numpy()
     for column in covariates:
         metadata[column] = table[column].to_numpy()
-    y = labels_to_codes(table[label].astype(str).tolist(), class_names, f"{source}: {label}")
+    if targets is not None:
+        y, class_names, task = np.asarray(targets, dtype=float), (), "regression"
+    else:
+        y = labels_to_codes(table[label].astype(str).tolist(), class_names,
+                            f"{source}: {label}")
+        task = "classification"
     info = SignalInfo(kind="timeseries", class_names=tuple(class_names), sfreq=sfreq,
-                      ch_names=names, ch_types="misc", units=units, extra=dict(extra or {}))
+                      ch_names=names, ch_types="misc", units=units, extra=dict(extra or {}),
+                      task=task)
     return NeuralData(_object_array(series), y, metadata, info)
 
 

@@ -68,6 +68,14 @@ _SPECS = [
                  lambda seed, **kw: LearningCurve(CrossSubject(), unit="subjects",
                                                   **({"sizes": (0.2, 0.4, 0.6, 0.8, 1.0),
                                                       "random_state": seed} | kw))),
+    ProtocolSpec("learning-curve-kfold",
+                 "5-fold over subjects (subject-kfold; quintile-stratified for a real-valued "
+                 "target), training on 10/25/50/100% of each training fold (nested, 2 "
+                 "repeats), same test folds; for connectomes and clinical tables",
+                 lambda seed, **kw: LearningCurve(SubjectKFold(n_splits=5, random_state=seed),
+                                                  **({"sizes": (0.1, 0.25, 0.5, 1.0),
+                                                      "n_repeats": 2, "random_state": seed}
+                                                     | kw))),
     ProtocolSpec("calibration",
                  "leave one subject out plus k = 0/1/2/5/10 labelled calibration trials per "
                  "class of the target (2 repeats); same target test trials for every k",

@@ -29,12 +29,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.svm import LinearSVC, LinearSVR
 
 from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines.connectome.networks import NetClassifier
@@ -44,6 +45,7 @@ from neurocompare.pipelines.connectome.transformers import (
     GraphMeasures,
     PersistenceFeatures,
 )
+from neurocompare.pipelines.molecules.mlp import FingerprintMLPRegressor
 from neurocompare.pipelines.sites.combat import SiteHarmonizer
 from neurocompare.pipelines.sites.pipeline import SitePipeline
 from neurocompare.pipelines.spec import PipelineSpec
@@ -51,6 +53,7 @@ from neurocompare.pipelines.spec import PipelineSpec
 __all__ = ["CONNECTOME_SPECS", "NET_TRAINING"]
 
 KINDS = ("timeseries",)
+BOTH = ("classification", "regression")
 _KIND_LABELS = {"corr": "correlation", "partial": "partial correlation", "tangent": "tangent"}
 
 #: Training settings of the networks (``NetClassifier`` keyword arguments).
@@ -74,6 +77,18 @@ _CLASSIFIERS: dict[str, tuple[str, Callable[[], BaseEstimator]]] = {
 }
 
 
+#: The regressor standing in for each classifier on a regression target (e.g. age): the
+#: ridge penalty is chosen by efficient leave-one-out inside the training fold.
+_REGRESSORS: dict[str, tuple[str, Callable[[], BaseEstimator]]] = {
+    "lr": ("ridge (alpha by leave-one-out in the training fold, 1e-1..1e5)",
+           lambda: RidgeCV(alphas=np.logspace(-1, 5, 13))),
+    "svm": ("linear SVR (C=1)", lambda: LinearSVR(C=1.0, max_iter=10000, random_state=0)),
+    "rf": ("random forest regressor (300 trees, sqrt features per split)",
+           lambda: RandomForestRegressor(n_estimators=300, max_features="sqrt", n_jobs=1,
+                                         random_state=0)),
+}
+
+
 def _connectivity(kind: str, vectorize: bool = True) -> tuple[str, Connectivity]:
     return "connectivity", Connectivity(kind=_KIND_LABELS[kind], vectorize=vectorize)
 
@@ -87,14 +102,17 @@ def _net(model: str) -> NetClassifier:
 
 def _connectome_spec(kind: str, classifier: str) -> PipelineSpec:
     label, factory = _CLASSIFIERS[classifier]
+    regression_label, regressor = _REGRESSORS[classifier]
 
     def build(info: SignalInfo) -> BaseEstimator:
-        return Pipeline([_connectivity(kind), (classifier, factory())])
+        model = regressor() if info.task == "regression" else factory()
+        return Pipeline([_connectivity(kind), (classifier, model)])
 
     build.__name__ = f"build_fc_{kind}_{classifier}"
     return PipelineSpec(f"fc-{kind}-{classifier}", "traditional",
                         f"nilearn {_KIND_LABELS[kind]} connectome (Ledoit-Wolf, fitted in the "
-                        f"training fold), lower triangle -> {label}", build, kinds=KINDS)
+                        f"training fold), lower triangle -> {label} (regression: "
+                        f"{regression_label})", build, kinds=KINDS, tasks=BOTH)
 
 
 def _combat_spec(kind: str) -> PipelineSpec:
@@ -125,8 +143,17 @@ def _persistence_lr(info: SignalInfo) -> Pipeline:
 
 
 def _mlp(info: SignalInfo) -> Pipeline:
-    return Pipeline([_connectivity("corr"), ("scaler", StandardScaler()),
-                     ("net", _net("mlp"))])
+    if info.task == "regression":  # same width, dropout, optimiser and stopping
+        settings = _COMMON | NET_TRAINING["mlp"]
+        net = FingerprintMLPRegressor(
+            hidden=settings["model_params"]["hidden"],
+            dropout=settings["model_params"]["dropout"], max_epochs=settings["max_epochs"],
+            batch_size=settings["batch_size"], lr=settings["lr"],
+            weight_decay=settings["weight_decay"], valid_size=0.2,
+            patience=settings["patience"])
+    else:
+        net = _net("mlp")
+    return Pipeline([_connectivity("corr"), ("scaler", StandardScaler()), ("net", net)])
 
 
 def _matrix_net(model: str) -> Callable[[SignalInfo], BaseEstimator]:
@@ -157,8 +184,9 @@ CONNECTOME_SPECS: list[PipelineSpec] = [
                  "L2 logistic regression (C=0.1)", _persistence_lr, kinds=KINDS),
     PipelineSpec("fc-mlp", "deep",
                  "vectorised correlation connectome -> standardise -> MLP (64 units, "
-                 "dropout), early stopping on a split of the training fold", _mlp,
-                 kinds=KINDS),
+                 "dropout), early stopping on a split of the training fold (regression: "
+                 "the same MLP on standardised targets, without input dropout)", _mlp,
+                 kinds=KINDS, tasks=BOTH),
     PipelineSpec("fc-brainnetcnn", "deep",
                  "correlation matrices -> BrainNetCNN (edge-to-edge, edge-to-node, "
                  "node-to-graph convolutions), early stopping on a split of the training fold",

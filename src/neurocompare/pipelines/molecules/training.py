@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
+from sklearn.utils import assert_all_finite
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
@@ -186,8 +187,7 @@ def encode_targets(estimator: BaseEstimator, y: Any, n: int) -> tuple[np.ndarray
         values = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise input_error("y", "numeric regression targets", y) from error
-    if not np.all(np.isfinite(values)):
-        raise ValueError("Input y contains NaN or infinity.")
+    assert_all_finite(values, input_name="y")  # scikit-learn's own NaN / infinity messages
     estimator.y_mean_, estimator.y_scale_ = target_scaling(values)
     return ((values - estimator.y_mean_) / estimator.y_scale_).astype(np.float32), 1
 
