@@ -207,6 +207,21 @@ def test_power_law_fit_and_crossover_recovery(rng):
     assert (curves["low"] <= curves["mean"]).all()
 
 
+def test_crossover_of_an_error_metric(rng):
+    """MAE curves: deep 1 + 20/sqrt(n) errs no more than traditional 2 + 5/sqrt(n) from
+    n = 225 on; the crossover is found on the error scale, lower being better."""
+    sizes = (10, 20, 40, 80, 160, 320, 640, 1280)
+    rows = _fake_curves(rng, (-1.0, 20.0, 0.5), (-2.0, 5.0, 0.5), sizes=sizes)
+    table = rows.assign(mae=-rows["accuracy"], accuracy=np.nan, n_classes=0)
+    result = crossover(table, "d", "deep", "trad", n_boot=100)
+    assert 200 < result.estimate < 260 and result.ci_low <= result.estimate <= result.ci_high
+    assert "overtakes" in result.statement
+    curves = curve_table(table)
+    assert set(curves["metric"]) == {"mae"}
+    first = curves[curves["train_size"] == 10].set_index("pipeline")["mean"]
+    assert first["deep"] > first["trad"]  # the deep network errs more on few samples
+
+
 def test_domain_pipeline_maps_each_training_domain_with_its_own_reference(rng):
     from sklearn.linear_model import LogisticRegression
 

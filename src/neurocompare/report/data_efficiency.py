@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 
 from neurocompare.report.figures import FAMILY_COLORS
 from neurocompare.report.rendering import render
-from neurocompare.stats.learning import crossover, curve_table, fit_power_law, power_law
-from neurocompare.stats.summary import real_runs
+from neurocompare.stats.learning import crossover, curve_table, fitted_curve
+from neurocompare.stats.summary import dataset_metric, higher_is_better, real_runs
 
 __all__ = ["budget_context", "budget_section", "calibration_plot", "learning_curve_plot"]
 
@@ -26,6 +26,11 @@ def learning_curve_plot(curves: pd.DataFrame, crossovers: list, title: str,
     """Mean score +- 95% CI against training size, fitted power laws dashed, crossovers
     marked with vertical lines."""
     fig, ax = plt.subplots(figsize=(6.4, 4.3))
+    metric = str(curves["metric"].iloc[0]) if "metric" in curves and len(curves) else \
+        "accuracy"
+    higher = higher_is_better(metric)
+    span = (float(curves["mean"].min()), float(curves["mean"].max())) if len(curves) \
+        else None
     for (name, family), rows in curves.groupby(["pipeline", "family"]):
         rows = rows.sort_values("train_size")
         color = FAMILY_COLORS.get(family, "#555555")
@@ -33,12 +38,11 @@ def learning_curve_plot(curves: pd.DataFrame, crossovers: list, title: str,
         ax.errorbar(rows["train_size"], rows["mean"],
                     yerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
                     color=color, marker=marker, capsize=3, linewidth=1.2, label=name)
-        params = fit_power_law(rows["train_size"], rows["mean"])
+        curve = fitted_curve(rows["train_size"], rows["mean"], higher, span)
         grid = pd.Series(rows["train_size"]).agg(["min", "max"])
         xs = pd.Series([grid["min"] + (grid["max"] - grid["min"]) * i / 100
                         for i in range(101)])
-        ax.plot(xs, power_law(xs.to_numpy(), *params), color=color, linestyle=":",
-                linewidth=1)
+        ax.plot(xs, curve(xs.to_numpy()), color=color, linestyle=":", linewidth=1)
     for c in crossovers:
         if c.estimate == c.estimate:
             ax.axvline(c.estimate, color="black", linestyle="--", linewidth=1)
@@ -46,7 +50,7 @@ def learning_curve_plot(curves: pd.DataFrame, crossovers: list, title: str,
                     rotation=90, va="bottom", fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("accuracy (mean over subjects, 95% CI)")
+    ax.set_ylabel(f"{metric} (mean over subjects, 95% CI)")
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=7, ncol=2)
     fig.tight_layout()
@@ -73,9 +77,11 @@ def calibration_plot(table: pd.DataFrame, title: str) -> Figure:
 
 def _best_pairs(table: pd.DataFrame, dataset: str) -> list[tuple[str, str]]:
     rows = table[table["dataset"] == dataset]
-    means = rows.groupby(["pipeline", "family"])["accuracy"].mean().reset_index()
-    deep = means[means["family"] != "traditional"].sort_values("accuracy", ascending=False)
-    trad = means[means["family"] == "traditional"].sort_values("accuracy", ascending=False)
+    metric = dataset_metric(rows, dataset, "auto")
+    means = rows.groupby(["pipeline", "family"])[metric].mean().reset_index()
+    best_first = not higher_is_better(metric)
+    deep = means[means["family"] != "traditional"].sort_values(metric, ascending=best_first)
+    trad = means[means["family"] == "traditional"].sort_values(metric, ascending=best_first)
     if deep.empty or trad.empty:
         return []
     return [(deep.iloc[0]["pipeline"], trad.iloc[0]["pipeline"])]
