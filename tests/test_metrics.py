@@ -175,4 +175,50 @@ def test_fold_metrics_share_one_schema_across_tasks():
     assert set(clf) == set(reg)
     assert np.isnan(clf["mae"]) and clf["accuracy"] == 0.75
     assert np.isnan(reg["accuracy"]) and reg["mae"] < 0.2
-    assert all(np.isfinite(reg[m]) for m in REGRESSION_METRICS)
+    assert all(np.isfinite(reg[m]) for m in REGRESSION_METRICS if m != "aupr")
+    assert np.isnan(reg["aupr"])  # no binarisation threshold given
+    assert np.isfinite(fold_metrics(np.array([0.5, 1.0, 2.0]), np.array([0.4, 1.2, 1.9]),
+                                    None, 0, threshold=1.0)["aupr"])
+
+
+def _brute_force_ci(y, p):
+    num = den = 0.0
+    for i in range(len(y)):
+        for j in range(len(y)):
+            if y[i] > y[j]:
+                den += 1
+                num += 1.0 if p[i] > p[j] else 0.5 if p[i] == p[j] else 0.0
+    return num / den
+
+
+def test_concordance_index_equals_brute_force_with_ties():
+    from neurocompare.evaluation.metrics import concordance_index
+
+    rng = np.random.default_rng(11)
+    for n in (6, 7, 60):
+        y = rng.integers(0, 5, n).astype(float)  # many tied true values
+        p = np.round(y + rng.normal(0, 1.0, n))  # and tied predictions
+        assert np.isclose(concordance_index(y, p), _brute_force_ci(y, p))
+    y = np.arange(10.0)
+    assert concordance_index(y, y) == 1.0 and concordance_index(y, -y) == 0.0
+    assert concordance_index(y, np.zeros(10)) == 0.5
+    assert np.isnan(concordance_index(np.ones(5), np.arange(5.0)))
+
+
+def test_rm2_mse_and_thresholded_aupr():
+    from sklearn.metrics import average_precision_score, mean_squared_error
+
+    from neurocompare.evaluation.metrics import regression_metrics, rm2
+
+    rng = np.random.default_rng(12)
+    y = rng.normal(7.0, 1.0, 80)
+    pred = 0.8 * y + rng.normal(0, 0.5, 80) + 1.0
+    r2 = np.corrcoef(y, pred)[0, 1] ** 2
+    k = (y @ pred) / (pred @ pred)
+    r02 = 1 - np.sum((y - k * pred) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert np.isclose(rm2(y, pred), r2 * (1 - np.sqrt(abs(r2 - r02))))
+    assert np.isclose(rm2(y, y), 1.0)
+    out = regression_metrics(y, pred, threshold=7.0)
+    assert np.isclose(out["mse"], mean_squared_error(y, pred))
+    assert np.isclose(out["aupr"], average_precision_score(y >= 7.0, pred))
+    assert np.isnan(regression_metrics(y, pred, threshold=100.0)["aupr"])  # no binders

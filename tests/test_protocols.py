@@ -12,7 +12,9 @@ def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
     rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t),
              "site": "AB"[s % 2], "recording": f"{s}/{k}/{t // 2}",
              "scaffold": f"S{t % 10}", "date": float(t),
-             "source": "train" if t < 3 * n_trials // 4 else "test"}
+             "source": "train" if t < 3 * n_trials // 4 else "test",
+             "drug_id": f"d{t % 7}", "target_id": f"t{(t + s) % 6}",
+             "setting1": "test" if t % 5 == 0 else f"train{t % 5 - 1}"}
             for s in range(1, n_subjects + 1) for k in range(n_sessions) for t in range(n_trials)]
     meta = pd.DataFrame(rows)
     y = np.tile(np.repeat([0, 1], n_trials // 2), n_subjects * n_sessions)

@@ -1,7 +1,7 @@
 """One data model for every kind of neural data.
 
 A :class:`NeuralData` holds samples ``X``, targets ``y``, a metadata table with one row per
-sample and a :class:`SignalInfo`. Four kinds share it:
+sample and a :class:`SignalInfo`. Five kinds share it:
 
 ========== ==================================================== ===========================
 kind       X                                                    typical source
@@ -11,6 +11,8 @@ timeseries object ndarray of n_subjects float arrays, each        fMRI ROI time 
            shape (n_timepoints_i, n_rois); lengths may differ
 tabular    float ndarray, shape (n_samples, n_features)          clinical / structural tables
 molecules  object ndarray of SMILES strings, shape (n_samples,)  drug-discovery sets
+pairs      object ndarray, shape (n_pairs, 2): (SMILES, amino-   drug-target affinities
+           acid sequence) per drug-target pair
 ========== ==================================================== ===========================
 
 Structure is validated once, here, by :func:`validate_data`; loaders call it through
@@ -37,7 +39,7 @@ __all__ = [
     "validate_data",
 ]
 
-DATA_KINDS = ("epochs", "timeseries", "tabular", "molecules")
+DATA_KINDS = ("epochs", "timeseries", "tabular", "molecules", "pairs")
 TASKS = ("classification", "regression")
 #: Columns every metadata table carries (other columns such as site, onset, group, age are
 #: optional and dataset-specific).
@@ -50,8 +52,8 @@ class SignalInfo:
 
     Parameters
     ----------
-    kind : {"epochs", "timeseries", "tabular", "molecules"}
-        Which of the four data kinds ``X`` holds.
+    kind : {"epochs", "timeseries", "tabular", "molecules", "pairs"}
+        Which of the five data kinds ``X`` holds.
     task : {"classification", "regression"}
         What ``y`` encodes.
     class_names : tuple of str
@@ -200,6 +202,13 @@ def _validate_X(X: Any, info: SignalInfo, source: str) -> None:
     elif info.kind == "molecules":
         if not all(isinstance(s, str) and s for s in X):
             raise input_error(name, "non-empty SMILES strings", "a non-string or empty entry")
+    elif info.kind == "pairs":
+        if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[1] != 2:
+            raise input_error(name, "an object array of shape (n_pairs, 2): (SMILES, "
+                              "sequence)", getattr(X, "shape", type(X).__name__))
+        if not all(isinstance(s, str) and s for s in X.ravel()):
+            raise input_error(name, "non-empty SMILES and sequence strings",
+                              "a non-string or empty entry")
 
 
 def validate_data(data: NeuralData, source: str = "dataset") -> NeuralData:

@@ -17,6 +17,7 @@ from neurocompare.data.base import Dataset
 from neurocompare.data.bids import BIDSEEG
 from neurocompare.data.bonn import BonnEpilepsy
 from neurocompare.data.connectome import NiftiAtlas, TimeseriesFiles
+from neurocompare.data.dti import KIBA, Davis
 from neurocompare.data.files import EEGFiles
 from neurocompare.data.moabb_adapter import MOABBDataset
 from neurocompare.data.molecule_external import MoleculeExternal
@@ -56,6 +57,8 @@ _CLASSES: list[type[Dataset]] = [
     MoleculeNetESOL,
     MoleculeFiles,
     MoleculeExternal,
+    Davis,
+    KIBA,
 ]
 
 #: name -> dataset class, in listing order.

@@ -385,7 +385,8 @@ def evaluate_fold(pipelines: Mapping[str, BaseEstimator], data: NeuralData, fold
         scores = out["scores"]
         if scores is not None and scores.shape[1] != data.info.n_classes:
             scores = None  # a training fold missed a class; AUC is undefined
-        metrics = fold_metrics(y_test, out["y_pred"], scores, data.info.n_classes)
+        metrics = fold_metrics(y_test, out["y_pred"], scores, data.info.n_classes,
+                               data.info.extra.get("affinity_threshold"))
         results[name] = {**metrics, **out, "n_train": len(fold.train), "n_test": len(fold.test),
                          "fold": fold.id, "fold_digest": fold.digest, "subject": fold.subject,
                          "session": fold.session, **_extra_columns(fold.extra)}

@@ -6,6 +6,7 @@ column of both sets (the other task's as NaN), so result tables of both tasks co
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 
@@ -13,14 +14,15 @@ import numpy as np
 from scipy.stats import rankdata
 
 __all__ = ["METRICS", "REGRESSION_METRICS", "average_precision", "binary_auc",
-           "classification_metrics", "confusion_counts", "fold_metrics",
-           "regression_metrics"]
+           "classification_metrics", "concordance_index", "confusion_counts", "fold_metrics",
+           "regression_metrics", "rm2"]
 
 #: Classification metric columns.
 METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "average_precision", "f1_macro",
            "kappa", "sensitivity", "specificity")
 #: Regression metric columns.
-REGRESSION_METRICS = ("mae", "rmse", "r2", "spearman", "pearson")
+REGRESSION_METRICS = ("mae", "rmse", "mse", "r2", "spearman", "pearson", "ci", "rm2",
+                      "aupr")
 
 
 def binary_auc(positive: np.ndarray, scores: np.ndarray) -> float:
@@ -152,32 +154,111 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.nda
     return out
 
 
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+def concordance_index(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Concordance index (Harrell's C; Pahikkala et al. 2015, DeepDTA's CI), O(n log n).
+
+    Among all pairs of samples with different true values, the share whose predictions are
+    ordered the same way; pairs with tied predictions count one half. A Fenwick tree over
+    the prediction ranks, filled in order of the true values (samples with equal true
+    values are counted before any of them is added, so their pairs are excluded).
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of float, shape (n,)
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0.5 for random predictions; NaN when every true value is equal.
+    """
+    y_true = np.asarray(y_true, dtype=float)
+    ranks = np.unique(np.asarray(y_pred, dtype=float).ravel(), return_inverse=True)[1] + 1
+    tree = [0] * (int(ranks.max(initial=0)) + 1)
+
+    def below(r: int) -> int:  # how many inserted predictions have rank <= r
+        total = 0
+        while r > 0:
+            total += tree[r]
+            r -= r & -r
+        return total
+
+    order = np.argsort(y_true, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(y_true[order]) != 0, True])
+    concordant = ties = inserted = pairs = 0
+    for begin, end in itertools.pairwise(starts):
+        group = ranks[order[begin:end]].tolist()
+        for r in group:
+            less = below(r - 1)
+            concordant += less
+            ties += below(r) - less
+        pairs += inserted * len(group)
+        for r in group:
+            while r < len(tree):
+                tree[r] += 1
+                r += r & -r
+        inserted += len(group)
+    return (concordant + 0.5 * ties) / pairs if pairs else float("nan")
+
+
+def rm2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Roy's modified squared correlation r^2_m = r^2 (1 - sqrt(|r^2 - r0^2|)), as DeepDTA
+    reports it: r^2 the squared Pearson correlation, r0^2 the coefficient of determination of
+    the regression of the true values on the predictions through the origin.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of float, shape (n,)
+    """
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float).ravel()
+    if np.ptp(y_true) == 0 or np.ptp(y_pred) == 0:
+        return float("nan")
+    r2 = _pearson(y_true, y_pred) ** 2
+    k = np.sum(y_true * y_pred) / np.sum(y_pred * y_pred)
+    r02 = 1 - np.sum((y_true - k * y_pred) ** 2) / np.sum((y_true - y_true.mean()) ** 2)
+    return float(r2 * (1 - np.sqrt(abs(r2 - r02))))
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray,
+                       threshold: float | None = None) -> dict[str, float]:
     """Regression fold metrics.
 
     Parameters
     ----------
     y_true, y_pred : ndarray of float, shape (n_test,)
+    threshold : float, optional
+        Binarisation of the true values for ``aupr`` (drug-target affinities: Davis pKd >= 7,
+        KIBA >= 12.1); NaN without one.
 
     Returns
     -------
     dict
-        :data:`REGRESSION_METRICS`: mean absolute error, root mean squared error, R^2
-        (1 - SS_res / SS_tot about the test fold's mean, NaN for a constant test fold),
-        Spearman and Pearson correlations (NaN when either side is constant). Equal to
-        scikit-learn's and scipy's functions (tested).
+        :data:`REGRESSION_METRICS`: mean absolute error, root mean squared error, mean squared
+        error, R^2 (1 - SS_res / SS_tot about the test fold's mean, NaN for a constant test
+        fold), Spearman and Pearson correlations (NaN when either side is constant; equal to
+        scikit-learn's and scipy's functions, tested), the concordance index ``ci``
+        (:func:`concordance_index`), ``rm2`` (:func:`rm2`) and ``aupr``: the average
+        precision of the continuous predictions for the binarised true values (true >=
+        ``threshold`` is a binder). DeepDTA's evaluation code binarised the predictions too
+        before its precision-recall curve; ranking by the predicted affinity keeps their
+        order, so our AUPR is the usual one and not comparable digit for digit.
     """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
     error = y_pred - y_true
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
     constant = np.ptp(y_true) == 0 or np.ptp(y_pred) == 0
+    binders = y_true >= threshold if threshold is not None else None
     return {"mae": float(np.mean(np.abs(error))),
             "rmse": float(np.sqrt(np.mean(error ** 2))),
+            "mse": float(np.mean(error ** 2)),
             "r2": float(1 - np.sum(error ** 2) / ss_tot) if ss_tot > 0 else float("nan"),
             "spearman": float("nan") if constant else _pearson(rankdata(y_true),
                                                                rankdata(y_pred)),
-            "pearson": float("nan") if constant else _pearson(y_true, y_pred)}
+            "pearson": float("nan") if constant else _pearson(y_true, y_pred),
+            "ci": concordance_index(y_true, y_pred), "rm2": rm2(y_true, y_pred),
+            "aupr": average_precision(binders, y_pred)
+            if binders is not None and 0 < binders.sum() < len(binders) else float("nan")}
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -186,7 +267,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None,
-                 n_classes: int) -> dict[str, float | str]:
+                 n_classes: int, threshold: float | None = None) -> dict[str, float | str]:
     """Every metric column of one fold: classification (``n_classes > 0``) or regression.
 
     Parameters
@@ -197,6 +278,8 @@ def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | No
         Class scores (ignored for regression).
     n_classes : int
         Classes of the dataset; 0 for regression.
+    threshold : float, optional
+        Regression: the binarisation of ``aupr`` (see :func:`regression_metrics`).
 
     Returns
     -------
@@ -214,4 +297,5 @@ def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | No
     pairs = {"y_true": [float(f"{v:.6g}") for v in np.asarray(y_true, dtype=float)],
              "y_pred": [float(f"{v:.6g}") for v in np.asarray(y_pred, dtype=float).ravel()]}
     return {**dict.fromkeys(METRICS, float("nan")), "confusion": "",
-            "predictions": json.dumps(pairs), **regression_metrics(y_true, y_pred)}
+            "predictions": json.dumps(pairs),
+            **regression_metrics(y_true, y_pred, threshold)}

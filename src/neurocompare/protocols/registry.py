@@ -8,6 +8,7 @@ from typing import Any
 
 from neurocompare._errors import input_error
 from neurocompare.protocols.data_budget import CalibrationBudget, LearningCurve
+from neurocompare.protocols.dti import ColdSplit, Setting1
 from neurocompare.protocols.external import ExternalSplit
 from neurocompare.protocols.groups import LeaveSiteOut, SubjectKFold
 from neurocompare.protocols.scaffold import ScaffoldKFold, ScaffoldSplit, TimeSplit
@@ -100,6 +101,25 @@ _SPECS = [
                  "train on the earliest 80 % by metadata column date, test on the latest "
                  "(no date on both sides)",
                  lambda seed, **kw: TimeSplit(**kw)),
+    ProtocolSpec("dti-setting1",
+                 "drug-target pairs: DeepDTA's setting 1 -- its fixed test set, five models "
+                 "each trained on four of its five training folds (warm: test drugs and "
+                 "targets seen in training)",
+                 lambda seed, **kw: Setting1(**kw)),
+    ProtocolSpec("cold-drug",
+                 "drug-target pairs: 5-fold over drugs, every test drug unseen in training",
+                 lambda seed, **kw: ColdSplit(**({"cold": "drug", "random_state": seed}
+                                                 | kw))),
+    ProtocolSpec("cold-target",
+                 "drug-target pairs: 5-fold over targets, every test target unseen in "
+                 "training",
+                 lambda seed, **kw: ColdSplit(**({"cold": "target", "random_state": seed}
+                                                 | kw))),
+    ProtocolSpec("cold-pair",
+                 "drug-target pairs: drugs and targets each in 5 groups; fold k tests pairs "
+                 "of drug group k and target group k, trains on pairs of neither",
+                 lambda seed, **kw: ColdSplit(**({"cold": "pair", "random_state": seed}
+                                                 | kw))),
     ProtocolSpec("external",
                  "molecules: train on one set, test on another (molecule-external, metadata "
                  "column source); one fold, n_repeats > 1 trains on seeded 90 % subsamples "

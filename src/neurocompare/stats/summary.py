@@ -10,7 +10,7 @@ __all__ = ["LOWER_IS_BETTER", "dataset_metric", "higher_is_better", "largest_bud
            "latest_rows", "real_runs", "subject_scores", "summary_table"]
 
 #: Score columns where a smaller value is better (errors).
-LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+LOWER_IS_BETTER = frozenset({"mae", "rmse", "mse"})
 #: Headline metric per task when a report asks for ``"auto"``.
 PRIMARY = {"classification": "accuracy", "regression": "mae"}
 
