@@ -22,7 +22,8 @@ __all__ = ["APPLICATIONS", "chance_verdicts", "dataset_section", "forest_figure"
 #: The application a dataset kind stands for, in the headline table.
 APPLICATIONS = {"epochs": "EEG/MEG trial decoding", "timeseries": "fMRI connectome "
                 "classification", "tabular": "clinical / structural table",
-                "molecules": "molecular property prediction"}
+                "molecules": "molecular property prediction",
+                "pairs": "drug-target affinity"}
 
 _COSTS = [("fit_time_s", "training time per fold (s)"),
           ("latency_ms", "prediction latency per trial (ms)")]
