@@ -45,7 +45,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import AdaBoostClassifier, StackingClassifier
 from sklearn.ensemble._forest import BaseForest
 from sklearn.feature_selection import SelectorMixin
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
@@ -133,6 +133,7 @@ def no_arithmetic(step, X, recurse: Recurse) -> Count:
 
 
 @count_step.register(LinearClassifierMixin)
+@count_step.register(LinearModel)  # linear regressors: ridge (CV), linear SVR, lasso...
 def _linear_model(step, X, recurse: Recurse) -> Count:
     return linear(step.coef_, getattr(step, "intercept_", 0.0))
 

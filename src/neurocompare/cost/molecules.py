@@ -25,7 +25,6 @@ import numpy as np
 from rdkit import Chem
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.linear_model import Ridge
 from torch import nn
 from xgboost import XGBRegressor
 
@@ -33,7 +32,6 @@ from neurocompare.cost.analytic import (
     Count,
     Recurse,
     count_step,
-    linear,
     no_arithmetic,
     xgboost_count,
 )
@@ -87,11 +85,6 @@ def _calibrated(step: CalibratedClassifierCV, X, recurse: Recurse) -> Count:
 @count_step.register(TransformedTargetRegressor)
 def _transformed_target(step: TransformedTargetRegressor, X, recurse: Recurse) -> Count:
     return recurse(step.regressor_, X) + Count(macs=1, params=2)
-
-
-@count_step.register(Ridge)
-def _ridge(step: Ridge, X, recurse: Recurse) -> Count:
-    return linear(step.coef_, step.intercept_)
 
 
 @count_step.register(XGBRegressor)

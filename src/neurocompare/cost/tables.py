@@ -25,7 +25,7 @@ Persistent homology (Vietoris-Rips) has no MAC/AC form; its counts stay unknown 
 from __future__ import annotations
 
 import numpy as np
-from lightgbm import LGBMClassifier
+from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.impute import SimpleImputer
 
 from neurocompare.cost.analytic import Count, Recurse, count_step, no_arithmetic
@@ -81,7 +81,8 @@ def _harmonizer(step: SiteHarmonizer, X, recurse: Recurse) -> Count:
 
 
 @count_step.register(LGBMClassifier)
-def _lightgbm(step: LGBMClassifier, X, recurse: Recurse) -> Count:
+@count_step.register(LGBMRegressor)
+def _lightgbm(step: LGBMClassifier | LGBMRegressor, X, recurse: Recurse) -> Count:
     table = step.booster_.trees_to_dataframe()
     depth = dict(zip(table["node_index"], table["node_depth"] - 1, strict=True))
     leaves = step.predict(np.asarray(X, dtype=np.float64), pred_leaf=True)
