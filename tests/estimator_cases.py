@@ -37,6 +37,8 @@ def _all_cases() -> tuple[dict[str, dict[str, str]], dict[str, SignalInfo]]:
     from tests.estimator_cases_connectome import CHECK_INFOS as TABLE_INFOS
     from tests.estimator_cases_connectome import CONNECTOME_CASES
     from tests.estimator_cases_deep import DEEP_CASES
+    from tests.estimator_cases_dti import CHECK_INFOS as PAIR_INFOS
+    from tests.estimator_cases_dti import DTI_CASES
     from tests.estimator_cases_molecules import CHECK_INFOS as MOLECULE_INFOS
     from tests.estimator_cases_molecules import MOLECULE_CASES
     from tests.estimator_cases_molecules_deep import CHECK_INFOS as DEEP_MOLECULE_INFOS
@@ -46,8 +48,8 @@ def _all_cases() -> tuple[dict[str, dict[str, str]], dict[str, SignalInfo]]:
     from tests.estimator_cases_transfer import TRANSFER_CASES
 
     cases = TRADITIONAL_CASES | TRANSFER_CASES | DEEP_CASES | SPIKING_CASES | CONNECTOME_CASES \
-        | MOLECULE_CASES | MOLECULE_DEEP_CASES
-    return cases, CHECK_INFOS | TABLE_INFOS | MOLECULE_INFOS | DEEP_MOLECULE_INFOS
+        | MOLECULE_CASES | MOLECULE_DEEP_CASES | DTI_CASES
+    return cases, CHECK_INFOS | TABLE_INFOS | MOLECULE_INFOS | DEEP_MOLECULE_INFOS | PAIR_INFOS
 
 
 #: name -> {check: reason} for every registered pipeline.

@@ -57,7 +57,7 @@ def test_bad_files_name_the_file_and_the_problem(tmp_path):
         Davis(root=_write(tmp_path / "u", unknown_drug=True)).load_subject(WHOLE_DATASET)
     root = _write(tmp_path / "m")
     (root / "targets.csv").unlink()
-    with pytest.raises(InputError, match="targets.csv"):
+    with pytest.raises(InputError, match=r"targets\.csv"):
         Davis(root=root).load_subject(WHOLE_DATASET)
     with pytest.raises(InputError, match="n_drugs"):
         Davis(root=_write(tmp_path / "n"), n_drugs=99).load_subject(WHOLE_DATASET)

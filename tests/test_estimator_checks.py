@@ -1,9 +1,11 @@
 """scikit-learn's estimator checks over every registered pipeline.
 
-Molecule pipelines take SMILES strings, which the generic checks (numeric 2-D arrays) cannot
-feed: their model part (the estimator after the featuriser) is checked here, and the
-SMILES-specific checks run on the whole pipelines in ``tests/test_molecule_pipelines.py``
-and ``tests/test_molecule_deep.py`` (``mol-gcn`` and ``mol-chemprop`` have no numeric part).
+Molecule and drug-target pipelines take strings (SMILES; SMILES and sequence pairs), which
+the generic checks (numeric 2-D arrays) cannot feed: their model part (the estimator after
+the featuriser) is checked here, and the string-specific checks run on the whole pipelines
+in ``tests/test_molecule_pipelines.py``, ``tests/test_molecule_deep.py`` and
+``tests/test_dti_pipelines.py`` (``mol-gcn``, ``mol-chemprop`` and the pair-only DTI
+pipelines have no numeric part).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from neurocompare.pipelines.registry import PIPELINES
 from tests.estimator_cases import CASES, check_info
+from tests.estimator_cases_dti import PAIR_ONLY
 from tests.estimator_cases_molecules import model_part
 from tests.estimator_cases_molecules_deep import SMILES_ONLY
 
@@ -30,10 +33,11 @@ def _fast(estimator):
 
 def _checked(name: str):
     estimator = _fast(PIPELINES[name].build(check_info(name)))
-    return model_part(estimator) if "molecules" in PIPELINES[name].kinds else estimator
+    string_input = {"molecules", "pairs"} & set(PIPELINES[name].kinds)
+    return model_part(estimator) if string_input else estimator
 
 
-CHECKED = [name for name in PIPELINES if name not in SMILES_ONLY]
+CHECKED = [name for name in PIPELINES if name not in SMILES_ONLY + PAIR_ONLY]
 ESTIMATORS = [_checked(name) for name in CHECKED]
 NAMES = {id(est): name for est, name in zip(ESTIMATORS, CHECKED, strict=True)}
 

@@ -3,7 +3,8 @@ pipeline that takes a real-valued target (``"regression" in spec.tasks``).
 
 Each pipeline is built with its ``check_info`` made a regression (no classes). The molecule
 pipelines' regression builds are checked in ``tests/test_molecule_pipelines.py`` and
-``tests/test_molecule_deep.py``.
+``tests/test_molecule_deep.py``, the regression-only drug-target pipelines in
+``tests/test_estimator_checks.py`` and ``tests/test_dti_pipelines.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.test_estimator_checks import _fast
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 REGRESSION = [name for name, spec in PIPELINES.items()
-              if "regression" in spec.tasks and "molecules" not in spec.kinds]
+              if "regression" in spec.tasks and not {"molecules", "pairs"} & set(spec.kinds)]
 
 
 def _checked(name: str):

@@ -38,7 +38,7 @@ from torch import nn
 
 # analytic_eeg and tables register their formulas on count_step as they are imported; they
 # are imported here so that every formula is registered before step_count dispatches
-from neurocompare.cost import analytic_eeg, molecules, tables  # noqa: F401
+from neurocompare.cost import analytic_eeg, dti, molecules, tables  # noqa: F401
 from neurocompare.cost.analytic import Count, count_step
 from neurocompare.cost.energy import (
     ENERGY_BASIS,

@@ -21,7 +21,8 @@ part of DeepDTA's setting-1 split, ``"test"`` or ``"train0"``..``"train4"`` (for
 ``dti-setting1`` protocol).
 
 ``info.extra`` carries ``affinity_threshold`` -- the literature's binarisation for AUPR
-(Davis pKd >= 7, KIBA >= 12.1) -- ``censored_at`` (Davis: 5.0) and ``folds_file``.
+(Davis pKd >= 7, KIBA >= 12.1) -- ``censored_at`` (Davis: 5.0), ``folds_file``, and
+DeepDTA's input lengths ``smiles_len`` / ``protein_len`` (Davis 85 / 1200, KIBA 100 / 1000).
 
 ``n_drugs`` / ``n_targets`` keep a seeded random subset of drugs / targets (quick runs and
 tests); ``pair`` keeps its full-set value, so DeepDTA's fold file still applies (pairs
@@ -96,6 +97,8 @@ class DTIDataset(Dataset):
     threshold: ClassVar[float] = 0.0
     censored_at: ClassVar[float | None] = None
     units: ClassVar[str] = ""
+    #: DeepDTA's input lengths for this set (SMILES characters, residues).
+    lengths: ClassVar[tuple[int, int]] = (85, 1200)
 
     root: str | Path | None = None
     n_drugs: int | None = None
@@ -186,6 +189,7 @@ class DTIDataset(Dataset):
         extra: dict[str, Any] = {
             "affinity_threshold": self.threshold, "censored_at": self.censored_at,
             "folds_file": str(self._root() / FOLDS_FILE), "target_units": self.units,
+            "smiles_len": self.lengths[0], "protein_len": self.lengths[1],
             "n_drugs": int(pairs["drug_id"].nunique()),
             "n_targets": int(pairs["target_id"].nunique())}
         info = SignalInfo(kind="pairs", task="regression", units=self.units, extra=extra)
@@ -219,3 +223,4 @@ class KIBA(DTIDataset):
     folder = "kiba_dti"
     threshold = 12.1
     units = "KIBA score"
+    lengths = (100, 1000)

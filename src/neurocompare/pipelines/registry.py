@@ -20,6 +20,7 @@ from neurocompare._spec import parse_choice
 from neurocompare.data.containers import SignalInfo
 from neurocompare.pipelines.connectome.catalogue import CONNECTOME_SPECS
 from neurocompare.pipelines.deep.catalogue import DEEP_SPECS
+from neurocompare.pipelines.dti.catalogue import DTI_SPECS
 from neurocompare.pipelines.eeg.catalogue import TRADITIONAL_SPECS
 from neurocompare.pipelines.molecules.catalogue import MOLECULE_SPECS
 from neurocompare.pipelines.molecules.deep_catalogue import MOLECULE_DEEP_SPECS
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 _SPECS = [*TRADITIONAL_SPECS, *TRANSFER_SPECS, *DEEP_SPECS, *SPIKING_SPECS, *CONNECTOME_SPECS,
-          *TABULAR_SPECS, *MOLECULE_SPECS, *MOLECULE_DEEP_SPECS]
+          *TABULAR_SPECS, *MOLECULE_SPECS, *MOLECULE_DEEP_SPECS, *DTI_SPECS]
 
 #: name -> spec, in listing order.
 PIPELINES: dict[str, PipelineSpec] = {spec.name: spec for spec in _SPECS}
