@@ -18,7 +18,7 @@ global signal regression), each the mean BOLD signal of the 200 Craddock-2012 re
 * Memory: the archive is read one subject at a time and the series stay float16 (the
   stored precision; ~61 MB for 871 subjects) until a pipeline's first step converts one
   subject at a time to float32.
-* ``target="age"`` turns the task into regression of the age at scan (years, 6.5-64 in the
+* ``target="age"`` turns the task into regression of the age at scan (years, 6.5-58 in the
   871; ``AGE_AT_SCAN``) from the same series; the default ``"asd"`` keeps the diagnosis.
   The age then stays out of the metadata covariates.
 * The repetition time differs between sites and is not in the table, so ``sfreq`` is not
