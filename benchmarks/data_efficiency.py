@@ -5,6 +5,8 @@ Three parts, each through ``neurocompare.runner`` with the project's protocols:
 1. ``sim``: learning curves on the simulated default (6 subjects, within-session, 10-100% of
    each training fold) for traditional and deep pipelines, with the crossover estimate.
 2. ``ssvep``: the same on the real SSVEP data (12 subjects, within-session).
+2b. ``erd-sweep``: the simulator's planted ERD with 300 trials per class (3 subjects, one
+   session), 5-100 % of each training fold (24 to 480 training trials).
 3. ``calibration``: cross-subject transfer on SSVEP with k = 0, 1, 2, 5, 10 calibration trials
    per class of the target: TS+LR with per-subject re-centring, ShallowConvNet fine-tuned, and
    the target-only baseline.
@@ -42,6 +44,15 @@ PARTS = {
               "protocol_params": {"sizes": (0.25, 0.5, 1.0), "n_repeats": 1},
               "pipelines": ["ssvep-fb-ts-lr", "ssvep-fb-mdm", "shallow-convnet", "eegnet"],
               "pairs": [("shallow-convnet", "ssvep-fb-ts-lr"), ("eegnet", "ssvep-fb-ts-lr")]},
+    # The trial-count sweep on the planted ERD: several hundred trials per class, so a
+    # data-scarcity crossover (traditional ahead with few trials, deep catching up with many)
+    # can show if the data hold one.
+    "erd-sweep": {"dataset": ("simulated-mi", {"n_subjects": 3, "n_sessions": 1,
+                                               "n_trials_per_class": 300}),
+                  "protocol": "learning-curve",
+                  "protocol_params": {"sizes": (0.05, 0.1, 0.25, 0.5, 1.0), "n_repeats": 1},
+                  "pipelines": ["csp-lda", "ts-lr", "shallow-convnet"],
+                  "pairs": [("shallow-convnet", "ts-lr"), ("shallow-convnet", "csp-lda")]},
     "calibration": {"dataset": ("ssvep-exoskeleton", {}), "protocol": "calibration",
                     "protocol_params": {"ks": (0, 1, 2, 5, 10), "n_repeats": 1},
                     "pipelines": ["ssvep-fb-ts-lr-rct", "ssvep-fb-ts-lr", "ts-lr-target",
