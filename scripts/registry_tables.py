@@ -1,4 +1,5 @@
-"""Regenerate the dataset and pipeline tables of README.md from the registries.
+"""Regenerate the registry tables of README.md (datasets, pipelines, protocols, generators,
+corpora).
 
 Usage: .venv/bin/python scripts/registry_tables.py [--check]
 With --check, exit 1 if README.md is out of date (the test suite runs this).
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 from neurocompare.data.registry import DATASETS
+from neurocompare.data.smiles_corpus import CORPORA
+from neurocompare.pipelines.generators.catalogue import GENERATOR_SPECS
 from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.protocols.registry import PROTOCOLS
 
@@ -19,13 +22,19 @@ START, END = "<!-- registry:start -->", "<!-- registry:end -->"
 
 
 def tables() -> str:
-    """Markdown tables of every registered dataset, pipeline and protocol."""
+    """Markdown tables of every registered dataset, pipeline, protocol, generator and corpus."""
     lines = ["### Datasets", "", "| name | kind | description |", "|---|---|---|"]
     lines += [f"| `{n}` | {c.kind} | {c.description} |" for n, c in DATASETS.items()]
     lines += ["", "### Pipelines", "", "| name | family | description |", "|---|---|---|"]
     lines += [f"| `{n}` | {s.family} | {s.description} |" for n, s in PIPELINES.items()]
     lines += ["", "### Protocols", "", "| name | description |", "|---|---|"]
     lines += [f"| `{n}` | {s.description} |" for n, s in PROTOCOLS.items()]
+    lines += ["", "### Molecule generators (`neurocompare generate`)", "",
+              "| name | family | description |", "|---|---|---|"]
+    lines += [f"| `{n}` | {s.family} | {s.description} |" for n, s in GENERATOR_SPECS.items()]
+    lines += ["", "### SMILES corpora (`neurocompare generate --corpus`)", "",
+              "| name | description |", "|---|---|"]
+    lines += [f"| `{n}` | {c.description} |" for n, c in CORPORA.items()]
     return "\n".join(lines)
 
 

@@ -23,10 +23,12 @@ from neurocompare._errors import InputError, input_error
 from neurocompare._spec import literal
 from neurocompare.config import DATA_ROOT_ENV
 from neurocompare.data.registry import DATASETS, parse_dataset_spec
+from neurocompare.pipelines.generators.catalogue import GENERATOR_SPECS
 from neurocompare.pipelines.registry import PIPELINES
 from neurocompare.protocols.registry import PROTOCOLS
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
+from neurocompare.report.generation import build_generation_report
 from neurocompare.runner import (
     RunConfig,
     RunOutcome,
@@ -36,6 +38,7 @@ from neurocompare.runner import (
     run_comparison,
     sanity_check,
 )
+from neurocompare.runner.generation import GenerationConfig, run_generation
 from neurocompare.stats.summary import largest_budget, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -261,6 +264,49 @@ def summary(out: Annotated[Path, typer.Argument(help="Output folder of a run.")]
     if not ResultStore(out).folder.is_dir():
         raise input_error("OUT", "the output folder of a run (with a results/ folder)", str(out))
     _print_summary(out)
+
+
+@app.command()
+def generate(
+    generator: Annotated[list[str] | None, typer.Option(
+        "--generator", "-g", help="Generator (repeatable), e.g. gen-lstm or "
+                                  "'gen-ngram:order=4'; see `neurocompare generators`.")] = None,
+    corpus: Annotated[str, typer.Option(
+        "--corpus", "-c", help="smiles-union, or smiles-file:path='x.csv'.")] = "smiles-union",
+    seeds: Annotated[str, typer.Option(help="Comma-separated seeds (one split each).")] = "0,1,2",
+    n_samples: Annotated[int, typer.Option(help="Strings drawn per generator and seed.")] = 10000,
+    split: Annotated[str, typer.Option(help="random (as MOSES) or scaffold.")] = "random",
+    fcd: Annotated[bool, typer.Option(help="Compute the Frechet ChemNet Distance.")] = True,
+    device: Annotated[str, typer.Option(help="Torch device of the networks.")] = "cpu",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("results"),
+) -> None:
+    """Compare molecule generators (deep vs traditional) on a SMILES corpus; write the report."""
+    seed_list = [literal(s.strip()) for s in seeds.split(",") if s.strip()]
+    config = GenerationConfig(corpus=corpus, generators=generator or ["gen-ngram", "gen-copy"],
+                              seeds=seed_list, n_samples=n_samples, split=split, fcd=fcd,
+                              device=device, jobs=jobs, out=out)
+    outcome = run_generation(config)
+    console.print(f"{outcome.computed} result(s) computed; {len(outcome.table)} stored under "
+                  f"{outcome.out}")
+    for failure in outcome.failed:
+        err_console.print(f"failed: {failure['generator']} (seed {failure['seed']}): "
+                          f"{failure['error']}")
+    if not outcome.table.empty:
+        console.print(f"Report: {build_generation_report(out).resolve()}")
+    if outcome.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def generators() -> None:
+    """List the registered molecule generators."""
+    view = Table(title="Generators")
+    for column in ("name", "family", "description"):
+        view.add_column(column)
+    for name, spec in GENERATOR_SPECS.items():
+        view.add_row(name, spec.family, spec.description)
+    console.print(view)
 
 
 @app.command()

@@ -167,7 +167,8 @@ class ResultStore:
         the rows are spread over files, so everything computed from the table is repeatable)."""
         present = set(self.query("SELECT * FROM results LIMIT 0").columns)
         order = [f'"{c}"' for c in self.ORDER_BY if c in present]
-        return self.query(f"SELECT * FROM results ORDER BY {', '.join(order)}")
+        clause = f" ORDER BY {', '.join(order)}" if order else ""
+        return self.query(f"SELECT * FROM results{clause}")
 
     def export(self, path: str | Path) -> Path:
         """Write all rows into one Parquet file (for sharing) and return its path."""
