@@ -218,7 +218,7 @@ def chains() -> list[str]:
 def test_lstm_learns_the_chain_grammar_and_stops_on_patience(chains):
     states = global_states()
     model = _tiny(length_buckets=False).fit(chains)
-    assert model.stop_reason_ == "patience" and model.n_epochs_ < model.max_epochs
+    assert model.stop_reason_ == "early_stopping" and model.n_epochs_ < model.max_epochs
     assert model.n_epochs_ == model.best_epoch_ + model.patience
     losses = [h["valid_loss"] for h in model.history_]
     assert losses[model.best_epoch_ - 1] == min(losses) < 0.8 * losses[0]

@@ -65,6 +65,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     if unknown:
         raise input_error(str(path), f"keys among {sorted(_CONFIG_KEYS)}", unknown)
     if "datasets" in raw:
+        if not isinstance(raw["datasets"], list):
+            raise input_error(f"{path}: datasets", "[[datasets]] tables", raw["datasets"])
         entries = []
         for entry in raw["datasets"]:
             if not isinstance(entry, dict) or "name" not in entry:
@@ -75,7 +77,11 @@ def _read_config(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _expand_pipelines(names: list[str]) -> list[str]:
+def _expand_pipelines(names: Any) -> Any:
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return names  # check_config names what was expected
     out: list[str] = []
     for name in names:
         if name == "all":
@@ -161,7 +167,7 @@ def run(
         if value is not None:
             values[key] = value
     if "pipelines" in values:
-        values["pipelines"] = _expand_pipelines(list(values["pipelines"]))
+        values["pipelines"] = _expand_pipelines(values["pipelines"])
     if data_root is not None:
         os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
     cfg = RunConfig(**values)

@@ -14,6 +14,12 @@ gathered by a :class:`ResultBuffer` and written together at most every
 results are written one by one as soon as they are done. Nothing is pickled: every column is a
 plain number or string (JSON for nested values such as the confusion matrix).
 
+A file that is not readable Parquet (damaged on disk, truncated or emptied by hand or by a full
+disk) is never taken as stored: reading the keys checks each file cheaply (its footer, and a
+batch file's key column) and moves an unreadable one to ``<out>/results-quarantine/`` with a
+warning, so the store stays usable and a resumed run computes its keys again; a file whose
+footer reads but whose data does not is found and moved the same way when a query fails on it.
+
 Query it from Python (:meth:`ResultStore.table`, :meth:`ResultStore.query`) or from any DuckDB
 client: ``SELECT * FROM read_parquet('<out>/results/*.parquet', union_by_name=true)``.
 """
@@ -42,16 +48,47 @@ logger = logging.getLogger(__name__)
 #: killed without warning can lose at most.
 FLUSH_S = 2.0
 _BATCH = "batch-"
-#: Keys of batch files already read (files are written once under a unique name).
-_BATCH_KEYS: dict[str, frozenset[str]] = {}
+#: Keys of files already checked, with the (inode, size, mtime) they had then: a file
+#: replaced by a rewrite of its key is checked again.
+_CHECKED: dict[str, tuple[tuple[int, int, int], frozenset[str]]] = {}
 
 
-def _batch_keys(path: Path) -> frozenset[str]:
-    keys = _BATCH_KEYS.get(str(path))
-    if keys is None:
-        column = pq.read_table(path, columns=["key"]).column("key").to_pylist()
-        keys = _BATCH_KEYS[str(path)] = frozenset(column)
+def _file_keys(path: Path) -> frozenset[str] | None:
+    """Keys held by the result file ``path`` (empty once it is gone), or None when it is not
+    readable Parquet: its footer is read, and a batch file's ``key`` column."""
+    try:
+        stat = path.stat()
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        cached = _CHECKED.get(str(path))
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        if path.stem.startswith(_BATCH):
+            column = pq.read_table(path, columns=["key"]).column("key").to_pylist()
+            keys = frozenset(column)
+        else:
+            pq.read_metadata(path)
+            keys = frozenset([path.stem])
+    except FileNotFoundError:  # moved aside by another process meanwhile
+        return frozenset()
+    except PermissionError as exc:  # readable by someone else: not damaged, not ours to move
+        raise input_error(str(path), "a results file this user can read", str(exc)) from exc
+    except (pa.ArrowException, OSError):
+        return None
+    _CHECKED[str(path)] = (signature, keys)
     return keys
+
+
+def _unreadable(path: Path) -> bool:
+    """Whether reading all of ``path`` fails (the deep check, run when a query failed)."""
+    try:
+        pq.read_table(path)
+    except FileNotFoundError:
+        return False
+    except PermissionError:
+        raise
+    except (pa.ArrowException, OSError):
+        return True
+    return False
 
 
 class ResultStore:
@@ -79,24 +116,53 @@ class ResultStore:
         """File of the result ``key``."""
         return self.folder / f"{key}.parquet"
 
+    @property
+    def quarantine(self) -> Path:
+        """Folder that unreadable files are moved to (``<folder>-quarantine``)."""
+        return self.folder.with_name(self.folder.name + "-quarantine")
+
     def has(self, key: str) -> bool:
-        """Whether result ``key`` is stored (alone or in a batch file)."""
-        if self.path(key).is_file():
+        """Whether result ``key`` is stored (alone or in a batch file) in a readable file."""
+        if self.path(key).is_file() and key in self._checked(self.path(key)):
             return True
         return self.folder.is_dir() and any(
-            key in _batch_keys(p) for p in self.folder.glob(f"{_BATCH}*.parquet"))
+            key in self._checked(p) for p in sorted(self.folder.glob(f"{_BATCH}*.parquet")))
 
     def keys(self) -> set[str]:
-        """All stored keys."""
+        """All stored keys (of readable files; unreadable ones are quarantined)."""
+        return set().union(*self.files().values())
+
+    def files(self) -> dict[Path, frozenset[str]]:
+        """Every readable result file with its keys; unreadable files are quarantined."""
         if not self.folder.is_dir():
-            return set()
-        keys: set[str] = set()
-        for path in self.folder.glob("*.parquet"):
-            if path.stem.startswith(_BATCH):
-                keys |= _batch_keys(path)
-            else:
-                keys.add(path.stem)
+            return {}
+        found = {path: self._checked(path) for path in sorted(self.folder.glob("*.parquet"))}
+        return {path: keys for path, keys in found.items() if keys}
+
+    def _checked(self, path: Path) -> frozenset[str]:
+        """Keys of ``path``; empty, after quarantining it, when it is not readable Parquet."""
+        keys = _file_keys(path)
+        if keys is None:
+            self._quarantine(path)
+            return frozenset()
         return keys
+
+    def _quarantine(self, path: Path) -> None:
+        """Move the unreadable ``path`` aside (never delete it) and say so."""
+        target = self.quarantine / path.name
+        try:
+            self.quarantine.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target = self.quarantine / f"{path.stem}.{uuid.uuid4().hex[:8]}{path.suffix}"
+            os.replace(path, target)
+        except FileNotFoundError:  # another process moved it first
+            return
+        except OSError as exc:  # a read-only store: leave it, still never read it
+            logger.warning("%s is not readable Parquet and could not be moved aside (%s); "
+                           "its results are ignored", path, exc)
+            return
+        logger.warning("%s is not readable Parquet: moved to %s; its results will be "
+                       "computed again by the next run", path, target)
 
     def write(self, key: str, rows: Sequence[Mapping[str, Any]]) -> Path:
         """Atomically store ``rows`` under ``key`` (replacing an older ``<key>.parquet``; a
@@ -148,16 +214,35 @@ class ResultStore:
         return len(stale)
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run DuckDB ``sql`` in which the view ``results`` holds every stored row."""
-        if not self.keys():
-            raise input_error("results folder", "stored results", f"no results in {self.folder}")
+        """Run DuckDB ``sql`` in which the view ``results`` holds every stored row.
+
+        Only files that passed the check of :meth:`files` are read. If DuckDB still fails on
+        one (a readable footer over damaged data), every file is read in full, the
+        unreadable ones are quarantined and the query runs once more.
+        """
         import duckdb  # imported here: writing results needs only pyarrow
+
+        files = list(self.files())
+        try:
+            return self._query(files, sql)
+        except duckdb.Error:
+            damaged = [path for path in files if _unreadable(path)]
+            if not damaged:
+                raise
+        for path in damaged:
+            self._quarantine(path)
+        return self._query([path for path in files if path not in damaged], sql)
+
+    def _query(self, files: Sequence[Path], sql: str) -> pd.DataFrame:
+        if not files:
+            raise input_error("results folder", "stored results", f"no results in {self.folder}")
+        import duckdb
 
         con = duckdb.connect()
         try:
-            pattern = str(self.folder / "*.parquet").replace("'", "''")
+            listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
             con.execute(f"CREATE VIEW results AS SELECT * FROM "
-                        f"read_parquet('{pattern}', union_by_name=true)")
+                        f"read_parquet([{listed}], union_by_name=true)")
             return con.execute(sql).df()
         finally:
             con.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numbers
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from neurocompare.evaluation.fold import ProbeBudget
 from neurocompare.explain.run import check_methods
 from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec
 
-__all__ = ["RunConfig", "check_config"]
+__all__ = ["SEED_LIMIT", "RunConfig", "check_config", "check_out"]
 
 
 @dataclass
@@ -80,19 +82,96 @@ class RunConfig:
     explain_options: dict[str, Any] = field(default_factory=dict)
     probe_share: float = 0.02
 
+    def __post_init__(self) -> None:
+        # one name given bare (``explain = "permutation"`` in TOML) is a list of one, not
+        # a list of its letters
+        for name in ("pipelines", "explain"):
+            if isinstance(getattr(self, name), str):
+                setattr(self, name, [getattr(self, name)])
+
+
+#: Seeds accepted: what NumPy and scikit-learn take as a ``random_state``.
+SEED_LIMIT = 2**32
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_int(name: str, value: Any, low: int, expected: str) -> None:
+    if not _is_int(value) or value < low:
+        raise input_error(name, expected, value)
+
+
+def _check_types(config: RunConfig) -> None:
+    """Check the type of every field a TOML file can give wrongly."""
+    if not isinstance(config.datasets, list | tuple) or not all(
+            isinstance(entry, list | tuple) and len(entry) == 2 and isinstance(entry[0], str)
+            and isinstance(entry[1], dict) for entry in config.datasets):
+        raise input_error("datasets", "a list of (name, parameters) pairs", config.datasets)
+    for name in ("pipelines", "explain"):
+        value = getattr(config, name)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise input_error(name, "a list of names (strings)", value)
+    for name in ("protocol_params", "explain_options"):
+        if not isinstance(getattr(config, name), dict):
+            raise input_error(name, "a table of parameters (a dict)", getattr(config, name))
+    if not isinstance(config.protocol, str):
+        raise input_error("protocol", "a protocol name (a string)", config.protocol)
+    if config.scheduler is not None and not isinstance(config.scheduler, str):
+        raise input_error("scheduler", "a Dask scheduler address such as 'tcp://host:8786'",
+                          config.scheduler)
+    if not isinstance(config.out, str | os.PathLike) or not str(config.out).strip():
+        raise input_error("out", "an output folder path", config.out)
+
+
+def check_out(out: str | os.PathLike[str]) -> None:
+    """Check that the output folder ``out`` can be created and written, before any work.
+
+    The folder (and its ``results/`` subfolder when present) gets a probe file written and
+    removed, so a file in the way, a read-only filesystem or a folder without write
+    permission is one clear error instead of a failure after the first unit.
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise input_error("out", "an output folder", f"{path} (an existing file)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise input_error("out", "an output folder that can be created",
+                          f"{path} ({exc.strerror or exc})") from exc
+    results = path / "results"
+    if results.exists() and not results.is_dir():
+        raise input_error("out", f"{results} to be a folder", f"{results} (an existing file)")
+    for folder in (path, results) if results.is_dir() else (path,):
+        probe = folder / f".write-probe-{uuid.uuid4().hex}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise input_error("out", "an output folder this user can write to",
+                              f"{folder} ({exc.strerror or exc})") from exc
+
 
 def check_config(config: RunConfig) -> None:
-    """Check every field of ``config`` that can be checked before loading data."""
+    """Check every field of ``config`` that can be checked before loading data, and that the
+    output folder can be written (:func:`check_out`)."""
+    _check_types(config)
     if not config.pipelines:
         raise input_error("pipelines", "at least one pipeline name", config.pipelines)
     for name in config.pipelines:
         get_spec(name)
-    if not isinstance(config.jobs, int) or config.jobs < 1:
-        raise input_error("jobs", "a positive integer", config.jobs)
+    _check_int("jobs", config.jobs, 1, "a positive integer")
     check_option("start_method", config.start_method, START_METHODS)
-    if not isinstance(config.permutations, int) or config.permutations < 0:
-        raise input_error("permutations", "a non-negative integer", config.permutations)
-    if not isinstance(config.tune, int) or config.tune < 0:
-        raise input_error("tune", "a non-negative number of Optuna trials", config.tune)
+    _check_int("permutations", config.permutations, 0, "a non-negative integer")
+    _check_int("tune", config.tune, 0, "a non-negative number of Optuna trials")
+    if not _is_int(config.seed) or not 0 <= config.seed < SEED_LIMIT:
+        raise input_error("seed", f"an integer in [0, 2**32) = [0, {SEED_LIMIT})", config.seed)
+    cap = config.tune_cpu_s
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, numbers.Real)
+                            or not cap > 0):
+        raise input_error("tune_cpu_s", "a positive number of CPU seconds (or none: no cap)",
+                          cap)
     check_methods(config.explain, config.explain_options)
     ProbeBudget(config.probe_share)  # checks it
+    check_out(config.out)

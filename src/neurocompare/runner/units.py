@@ -128,13 +128,26 @@ def run_unit(unit: WorkUnit) -> UnitReport:
     :data:`~neurocompare.records.store.FLUSH_S` seconds), so an interruption loses at most
     the fit in progress and those seconds. A stored result whose importances are asked for
     and missing is fitted again, on the same fold with the same seed, to be explained; its
-    stored row is kept. A failing pipeline is reported and does not stop the others.
+    stored row is kept. A failing pipeline is reported and does not stop the others; a
+    failing unit (its data cannot be loaded or split) is reported in its
+    :class:`UnitReport`, not raised, so that the other units of a run, in this process or in
+    a pool of workers that one exception would stop, keep their results.
     """
+    report = UnitReport(unit.label)
+    try:
+        _run_unit(unit, report)
+    except Exception as exc:  # results finished before the failure are already stored
+        logger.debug(traceback.format_exc())
+        report.errors.append(f"{unit.label}: {type(exc).__name__}: {exc}")
+    return report
+
+
+def _run_unit(unit: WorkUnit, report: UnitReport) -> None:
+    """The work of :func:`run_unit`, counted in ``report``."""
     import torch
     from threadpoolctl import threadpool_limits
 
     config = unit.config
-    report = UnitReport(unit.label)
     store = ResultStore(unit.out)
     done = store.keys()  # units never share keys: read once
     explained = ImportanceStore(unit.out).keys() if config.explain else set()
@@ -194,4 +207,3 @@ def run_unit(unit: WorkUnit) -> UnitReport:
                 if explain:
                     _explain(unit, report, name, result["estimator"], fold_data, fold,
                              key)
-    return report

@@ -46,6 +46,7 @@ from torch import nn
 from neurocompare._errors import check_option, input_error
 from neurocompare.cost.macs import count_macs
 from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.common.early_stopping import BestWeights
 from neurocompare.pipelines.deep.augmentation import (
     augment,
     check_augmentation,
@@ -274,7 +275,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         transforms = make_augmentations(
             check_augmentation(self.augmentation, self.augmentation_probability),
             self.augmentation_probability, X.shape[2], self.sfreq, self.random_state)
-        self.history_, best_loss, best_state, self.best_epoch_, waited = [], np.inf, None, 0, 0
+        self.history_, self.best_epoch_ = [], 0
+        stopper = BestWeights(self.patience)
         for epoch in range(1, self.max_epochs + 1):
             start = time.perf_counter()
             module.train()
@@ -302,11 +304,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                 record["valid_loss"] = valid_loss
                 record["valid_accuracy"] = float(
                     (logits.argmax(1).cpu().numpy() == codes[valid_idx]).mean())
-                if valid_loss < best_loss - 1e-6:
-                    best_loss, waited, self.best_epoch_ = valid_loss, 0, epoch
-                    best_state = copy.deepcopy(module.state_dict())
-                else:
-                    waited += 1
+                stopper.update(epoch, valid_loss, module)
+                self.best_epoch_ = stopper.best_epoch
             else:
                 self.best_epoch_ = epoch
             record["seconds"] = time.perf_counter() - start
@@ -316,13 +315,12 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             if callback is not None and callback(epoch, record):
                 self.stop_reason_ = "pruned"
                 break
-            if len(valid_idx) and waited >= self.patience:
+            if len(valid_idx) and stopper.exhausted:
                 self.stop_reason_ = "early_stopping"
                 break
         else:
             self.stop_reason_ = "max_epochs"
-        if best_state is not None:
-            module.load_state_dict(best_state)
+        stopper.restore(module)
         self.n_epochs_ = len(self.history_)
         fitted = torch.as_tensor(train_idx, device=device)
         self.n_train_fit_ = len(train_idx)

@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from neurocompare._errors import check_option, input_error
+from neurocompare.pipelines.common.early_stopping import BestWeights
 from neurocompare.pipelines.generators.base import SmilesGenerator, resolve_seed
 from neurocompare.pipelines.generators.tokens import Vocabulary, tokenize_all
 from neurocompare.pipelines.molecules.training import (
@@ -162,7 +163,7 @@ class RecurrentSmilesGenerator(SmilesGenerator):
         Epochs run.
     best_epoch_ : int
         Epoch of the kept weights (1-based).
-    stop_reason_ : {"patience", "max_epochs"}
+    stop_reason_ : {"early_stopping", "max_epochs"}
     n_parameters_ : int
         Trainable weights.
     """
@@ -269,7 +270,7 @@ class RecurrentSmilesGenerator(SmilesGenerator):
         optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
         order_rng = torch.Generator().manual_seed(seed)
         self.history_, self.stop_reason_, self.best_epoch_ = [], "max_epochs", 0
-        best_loss, best_state, waited = np.inf, None, 0
+        stopper = BestWeights(self.patience)
         for epoch in range(1, self.max_epochs + 1):
             start = time.perf_counter()
             module.train()
@@ -287,22 +288,18 @@ class RecurrentSmilesGenerator(SmilesGenerator):
                 total, count = total + float(loss.detach()), count + n
             record = {"epoch": epoch, "train_loss": total / count, "valid_loss": None}
             if valid is not None:
-                record["valid_loss"] = loss_now = self._valid_loss(module, valid, device)
-                if loss_now < best_loss - 1e-6:
-                    best_loss, waited, self.best_epoch_ = loss_now, 0, epoch
-                    best_state = copy.deepcopy(module.state_dict())
-                else:
-                    waited += 1
+                record["valid_loss"] = self._valid_loss(module, valid, device)
+                stopper.update(epoch, record["valid_loss"], module)
+                self.best_epoch_ = stopper.best_epoch
             else:
                 self.best_epoch_ = epoch
             record["seconds"] = time.perf_counter() - start
             self.history_.append(record)
             logger.debug("%s epoch %d: %s", self.cell, epoch, record)
-            if valid is not None and waited >= self.patience:
-                self.stop_reason_ = "patience"
+            if valid is not None and stopper.exhausted:
+                self.stop_reason_ = "early_stopping"
                 break
-        if best_state is not None:
-            module.load_state_dict(best_state)
+        stopper.restore(module)
         self.n_epochs_ = len(self.history_)
 
     # -- sample ----------------------------------------------------------------------------

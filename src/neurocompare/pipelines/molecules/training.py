@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from neurocompare._errors import input_error
+from neurocompare.pipelines.common.early_stopping import BestWeights
 from neurocompare.pipelines.deep.estimator import resolve_device
 
 __all__ = [
@@ -300,7 +301,8 @@ class MolNetBase(BaseEstimator):
                                      weight_decay=self.weight_decay)
         target_t = torch.as_tensor(targets, device=device)
         generator = torch.Generator().manual_seed(self.random_state)
-        self.history_, best_loss, best_state, self.best_epoch_, waited = [], np.inf, None, 0, 0
+        self.history_, self.best_epoch_ = [], 0
+        stopper = BestWeights(self.patience)
         self.stop_reason_ = "max_epochs"
         for epoch in range(1, self.max_epochs + 1):
             start = time.perf_counter()
@@ -328,20 +330,16 @@ class MolNetBase(BaseEstimator):
                 record["valid_loss"] = valid_loss
                 record[f"valid_{measure}"] = self._score(outputs.cpu().numpy(),
                                                          targets[valid_idx])[1]
-                if valid_loss < best_loss - 1e-6:
-                    best_loss, waited, self.best_epoch_ = valid_loss, 0, epoch
-                    best_state = copy.deepcopy(module.state_dict())
-                else:
-                    waited += 1
+                stopper.update(epoch, valid_loss, module)
+                self.best_epoch_ = stopper.best_epoch
             else:
                 self.best_epoch_ = epoch
             record["seconds"] = time.perf_counter() - start
             self.history_.append(record)
-            if len(valid_idx) and waited >= self.patience:
+            if len(valid_idx) and stopper.exhausted:
                 self.stop_reason_ = "early_stopping"
                 break
-        if best_state is not None:
-            module.load_state_dict(best_state)
+        stopper.restore(module)
         self.n_epochs_ = len(self.history_)
         logger.debug("%s: %d epochs, best %d", type(self).__name__, self.n_epochs_,
                      self.best_epoch_)
