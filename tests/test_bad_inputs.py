@@ -28,6 +28,7 @@ subject's data holds NaN)                 units' results are stored
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -175,7 +176,8 @@ def test_an_unwritable_output_folder_fails_before_any_work(tmp_path, monkeypatch
     out = make_out(tmp_path)
     message = message.format(out=out)
     units: list = []
-    monkeypatch.setattr("neurocompare.runner.plan.run_unit", units.append)
+    monkeypatch.setattr(importlib.import_module("neurocompare.runner.plan"), "run_unit",
+                        units.append)
     try:
         with pytest.raises(InputError) as error:
             plan(_config(out))
@@ -294,3 +296,4 @@ def test_a_failing_unit_does_not_discard_the_other_units_results(tmp_path):
     assert len(table) == 5 and set(table["subject"].astype(str)) == {"1"}
     run = json.loads((tmp_path / "runs.jsonl").read_text().splitlines()[-1])
     assert run["computed"] == 5 and run["failed"] == 1
+    assert run["workers"] and "MainProcess" not in run["workers"]  # a pool ran the units

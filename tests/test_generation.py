@@ -227,3 +227,29 @@ def test_latest_rows_keep_the_newest_of_each_generator_and_seed():
                                        "2026-01-01"]})
     latest = latest_generation_rows(table)
     assert latest["validity"].tolist() == [0.2, 0.3, 1.0]
+
+
+@pytest.mark.parametrize("change, name", [
+    ({"seeds": ["a"]}, "seeds"),
+    ({"n_samples": 0}, "n_samples"),
+    ({"split": "time"}, "split"),
+    ({"fractions": (0.5, 0.5, 0.5)}, "fractions"),
+    ({"device": "tpu"}, "device"),
+    ({"generators": []}, "generators"),
+    ({"jobs": 0}, "jobs"),
+])
+def test_generation_config_errors_before_the_corpus_is_read(tmp_path, change, name):
+    settings = {"corpus": "smiles-file:path='/nonexistent.csv'", "seeds": [0],
+                "out": tmp_path / "out", **change}
+    config = GenerationConfig(**settings)
+    with pytest.raises(InputError, match=name):
+        run_generation(config)
+
+
+def test_an_existing_file_as_output_is_rejected(tmp_path):
+    target = tmp_path / "results.txt"
+    target.write_text("not a folder")
+    config = GenerationConfig(corpus="smiles-file:path='/nonexistent.csv'", seeds=[0],
+                              out=target)
+    with pytest.raises(InputError, match="out"):
+        run_generation(config)

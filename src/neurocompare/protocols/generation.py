@@ -23,7 +23,7 @@ import numpy as np
 from neurocompare._errors import check_option, input_error
 from neurocompare.protocols.scaffold import balanced_scaffold_split
 
-__all__ = ["SPLITS", "GenerationSplit", "generation_splits"]
+__all__ = ["SPLITS", "GenerationSplit", "check_fractions", "check_seeds", "generation_splits"]
 
 SPLITS = ("random", "scaffold")
 
@@ -45,7 +45,8 @@ class GenerationSplit:
     test: np.ndarray
 
 
-def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
+def check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
+    """Three positive fractions summing to 1, else an input error naming ``fractions``."""
     values = tuple(float(f) for f in fractions)
     if len(values) != 3 or min(values) <= 0 or abs(sum(values) - 1.0) > 1e-9:
         raise input_error("fractions", "three positive fractions (train, valid, test) "
@@ -53,7 +54,8 @@ def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
-def _check_seeds(seeds: Sequence[int]) -> list[int]:
+def check_seeds(seeds: Sequence[int]) -> list[int]:
+    """Distinct ints in [0, 2**32), else an input error naming ``seeds``."""
     out = list(seeds)
     if not out or any(isinstance(s, bool) or not isinstance(s, int | np.integer)
                       or not 0 <= s < 2**32 for s in out) or len(set(out)) != len(out):
@@ -83,8 +85,8 @@ def generation_splits(n_molecules: int, seeds: Sequence[int], *, split: str = "r
     list of GenerationSplit
     """
     check_option("split", split, SPLITS)
-    frac = _check_fractions(fractions)
-    seeds = _check_seeds(seeds)
+    frac = check_fractions(fractions)
+    seeds = check_seeds(seeds)
     if n_molecules < 10:
         raise input_error("corpus", "at least 10 molecules to split", n_molecules)
     out = []

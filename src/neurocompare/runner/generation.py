@@ -27,14 +27,21 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+import torch
 from threadpoolctl import threadpool_limits
 
-from neurocompare._errors import input_error
+from neurocompare._errors import check_option, input_error
 from neurocompare.data.smiles_corpus import SmilesCorpus, make_corpus
 from neurocompare.evaluation.generation import evaluate_generator, sample_frame
 from neurocompare.evaluation.generation_metrics import ReferenceStats, reference_statistics
 from neurocompare.pipelines.generators.catalogue import GENERATOR_SPECS, make_generator
-from neurocompare.protocols.generation import GenerationSplit, generation_splits
+from neurocompare.protocols.generation import (
+    SPLITS,
+    GenerationSplit,
+    check_fractions,
+    check_seeds,
+    generation_splits,
+)
 from neurocompare.records.generation import GenerationStore
 from neurocompare.records.keys import canonical_params, params_key, unit_key
 from neurocompare.records.manifest import package_versions
@@ -103,6 +110,12 @@ def _check(config: GenerationConfig) -> None:
         raise input_error("n_samples", "a positive int", n)
     if isinstance(config.jobs, bool) or not isinstance(config.jobs, int) or config.jobs < 1:
         raise input_error("jobs", "a positive int", config.jobs)
+    check_seeds(config.seeds)
+    check_fractions(config.fractions)
+    check_option("split", config.split, SPLITS)
+    check_option("device", config.device, ("cpu", "cuda"))
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise input_error("device", "'cpu' on a machine without a CUDA device", "cuda")
     out = Path(config.out)
     if out.exists() and not out.is_dir():
         raise input_error("out", "a folder (or a path to create one)", str(out))
