@@ -38,6 +38,7 @@ from neurocompare.runner import (
     run_comparison,
     sanity_check,
 )
+from neurocompare.runner.config import check_config
 from neurocompare.runner.generation import GenerationConfig, run_generation
 from neurocompare.stats.summary import largest_budget, summary_table
 
@@ -171,6 +172,7 @@ def run(
     if data_root is not None:
         os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
     cfg = RunConfig(**values)
+    check_config(cfg)  # before the sanity check: a bad seed or output folder fails first
     extra = {"sanity": _sanity(cfg)} if sanity else None
     outcome = _run_with_progress(cfg, extra)
     _print_summary(Path(cfg.out))
