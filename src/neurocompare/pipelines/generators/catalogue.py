@@ -58,16 +58,17 @@ class GeneratorSpec:
 
 _SPECS = [
     GeneratorSpec("gen-lstm", "deep",
-                  "Token LSTM, 2x256, dropout 0.2 (MOSES CharRNN's), Adam 1e-3, early stopping",
+                  "Token LSTM, 2x256, dropout 0.2 (MOSES CharRNN's), batch 32, Adam 2e-3, "
+                  "early stopping",
                   partial(RecurrentSmilesGenerator, cell="lstm", dropout=0.2)),
     GeneratorSpec("gen-lstm-d0", "deep",
-                  "Token LSTM, 2x256, no dropout, Adam 1e-3, early stopping",
+                  "Token LSTM, 2x256, no dropout, batch 32, Adam 2e-3, early stopping",
                   partial(RecurrentSmilesGenerator, cell="lstm", dropout=0.0)),
     GeneratorSpec("gen-lstm-d5", "deep",
-                  "Token LSTM, 2x256, dropout 0.5, Adam 1e-3, early stopping",
+                  "Token LSTM, 2x256, dropout 0.5, batch 32, Adam 2e-3, early stopping",
                   partial(RecurrentSmilesGenerator, cell="lstm", dropout=0.5)),
     GeneratorSpec("gen-gru", "deep",
-                  "Token GRU, 2x256, dropout 0.2, Adam 1e-3, early stopping",
+                  "Token GRU, 2x256, dropout 0.2, batch 32, Adam 2e-3, early stopping",
                   partial(RecurrentSmilesGenerator, cell="gru", dropout=0.2)),
     GeneratorSpec("gen-ngram", "traditional",
                   "Token 6-gram, interpolated Kneser-Ney back-off (D=0.75), sampled at T=1",
