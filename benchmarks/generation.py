@@ -55,7 +55,8 @@ def body(root: Path) -> str:
     table = latest_generation_rows(GenerationStore(root).table())
     metrics = [c for c, _, _ in TABLE_METRICS if c in table.columns]
     labels = {c: label for c, label, _ in TABLE_METRICS}
-    summary = generation_summary(table, [*metrics, *COSTS])
+    training = [c for c in ("n_epochs", "best_epoch") if c in table.columns]
+    summary = generation_summary(table, [*metrics, *COSTS, *training])
     rows, costs = [], []
     for generator, group in summary.groupby("generator", sort=False):
         by = {r["metric"]: r for _, r in group.iterrows()}
