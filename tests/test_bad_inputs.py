@@ -297,3 +297,54 @@ def test_a_failing_unit_does_not_discard_the_other_units_results(tmp_path):
     run = json.loads((tmp_path / "runs.jsonl").read_text().splitlines()[-1])
     assert run["computed"] == 5 and run["failed"] == 1
     assert run["workers"] and "MainProcess" not in run["workers"]  # a pool ran the units
+
+
+@pytest.mark.parametrize("spec, missing", [
+    ("eeg-files", "['root', 'pattern', 'event_id']"),
+    ("arrays", "['X', 'y', 'sfreq']"),
+    ("physionet-mi", "['root']"),
+    ("bids-eeg", "['root', 'event_id']"),
+    ("moabb", "['dataset']"),
+])
+def test_a_missing_required_dataset_argument_is_one_line(tmp_path, monkeypatch, capsys, spec,
+                                                         missing):
+    code, err = _cli(monkeypatch, capsys, "run", "-d", spec, "-p", "csp-lda", "-o",
+                     str(tmp_path / "out"))
+    assert code == 2
+    assert missing in err and f"{spec}:" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "results").exists()
+
+
+def _random_bytes(path: Path) -> Path:
+    path.write_bytes(np.random.default_rng(0).bytes(3000))
+    return path
+
+
+@pytest.mark.parametrize("name, spec, pipeline, reason", [
+    ("table.csv", "tabular:path='{path}',target='y'", "tab-lr", "UnicodeDecodeError"),
+    ("table.parquet", "tabular:path='{path}',target='y'", "tab-lr", "ArrowInvalid"),
+    ("mols.csv", "molecule-files:path='{path}',target_column='y'", "mol-morgan-rf",
+     "UnicodeDecodeError"),
+])
+def test_an_unreadable_table_is_one_line_naming_the_file(tmp_path, monkeypatch, capsys, name,
+                                                          spec, pipeline, reason):
+    path = _random_bytes(tmp_path / name)
+    code, err = _cli(monkeypatch, capsys, "run", "-d", spec.format(path=path), "-p", pipeline,
+                     "-o", str(tmp_path / "out"), "--no-report")
+    assert code == 2
+    assert str(path) in err and reason in err and "Traceback" not in err
+
+
+def test_a_truncated_abide_archive_is_one_line(tmp_path, monkeypatch, capsys, real_data):
+    source = real_data / "abide_pcp_cc200"
+    root = tmp_path / "abide"
+    root.mkdir()
+    for csv in source.glob("*.csv"):
+        (root / csv.name).write_bytes(csv.read_bytes())
+    archive = root / "cc200_timeseries_float16.npz"
+    with (source / archive.name).open("rb") as handle:
+        archive.write_bytes(handle.read(1_000_000))
+    code, err = _cli(monkeypatch, capsys, "run", "-d", f"abide-cc200:root='{root}'", "-p",
+                     "fc-corr-lr", "-o", str(tmp_path / "out"), "--no-report")
+    assert code == 2
+    assert "BadZipFile" in err and str(archive) in err

@@ -6,11 +6,13 @@ received. Code raises through :func:`input_error` or the ``check_*`` helpers, ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["InputError", "check_option", "check_path", "input_error"]
+__all__ = ["InputError", "check_option", "check_path", "input_error", "readable"]
 
 
 class InputError(ValueError):
@@ -92,3 +94,29 @@ def check_path(name: str, path: str | Path, *, kind: str = "file") -> Path:
     if path.stat().st_size == 0:
         raise input_error(name, "a non-empty file", f"{path} (0 bytes)")
     return path
+
+
+@contextmanager
+def readable(path: str | Path, expected: str) -> Iterator[None]:
+    """Turn a reader's failure on a damaged or mis-typed file into the project's error.
+
+    Wrap the call that parses ``path`` (``pandas.read_csv``, ``read_parquet``, ``np.load``):
+    undecodable bytes (``UnicodeDecodeError``), a malformed table (pandas' ``ParserError``),
+    a damaged Parquet file (pyarrow's ``ArrowInvalid``), a truncated archive
+    (``zipfile.BadZipFile``, ``EOFError``) or an unreadable file (``OSError``) become one
+    :class:`InputError` naming the file; an :class:`InputError` raised inside passes as is.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file being read.
+    expected : str
+        What it should be, in words (e.g. ``"a CSV table"``).
+    """
+    try:
+        yield
+    except InputError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+        raise input_error(str(path), expected, reason) from exc

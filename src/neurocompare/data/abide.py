@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from neurocompare._errors import check_option, check_path, input_error
+from neurocompare._errors import check_option, check_path, input_error, readable
 from neurocompare.config import dataset_path
 from neurocompare.data.base import WHOLE_DATASET, Dataset
 from neurocompare.data.connectome import timeseries_data, zero_variance_rois
@@ -135,7 +135,8 @@ class ABIDECC200(Dataset):
     def _load_subject(self, subject: str) -> NeuralData:
         table = self.table()
         archive_path = check_path(f"{self.name}: archive", self._root() / ARCHIVE)
-        with np.load(archive_path, allow_pickle=False) as archive:
+        with readable(archive_path, "the ABIDE time-series archive (.npz)"), \
+                np.load(archive_path, allow_pickle=False) as archive:
             absent = sorted(set(table["FILE_ID"]) - set(archive.files))
             if absent:
                 raise input_error(str(archive_path), "an array per FILE_ID of subjects.csv",

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neurocompare._errors import check_path, input_error
+from neurocompare._errors import check_path, input_error, readable
 from neurocompare.data.base import WHOLE_DATASET, Dataset, labels_to_codes
 from neurocompare.data.containers import NeuralData, SignalInfo
 
@@ -103,9 +103,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = check_path("table", path)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
+        with readable(path, "a readable Parquet table"):
+            return pd.read_parquet(path)
     if suffix in (".csv", ".tsv", ".txt"):
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        with readable(path, "a readable UTF-8 text table"):
+            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
     raise input_error(str(path), "a .csv, .tsv or .parquet table", suffix)
 
 

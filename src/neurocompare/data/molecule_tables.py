@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem, rdBase
 
-from neurocompare._errors import check_option, check_path, input_error
+from neurocompare._errors import check_option, check_path, input_error, readable
 from neurocompare.data.base import WHOLE_DATASET, labels_to_codes
 from neurocompare.data.containers import NeuralData, SignalInfo
 from neurocompare.data.molecules import merge_duplicates, standardize_column
@@ -62,11 +62,12 @@ def read_molecule_table(path: str | Path) -> pd.DataFrame:
                 records.append({**props, "_Name": title, SDF_SMILES: Chem.MolToSmiles(mol)})
         frame = pd.DataFrame.from_records(records)
     elif suffix in _TEXT:
-        try:
-            frame = pd.read_csv(path, sep=_TEXT[suffix])
-        except pd.errors.EmptyDataError as exc:
-            raise input_error(str(path), "a table with a header and data rows",
-                              "no data") from exc
+        with readable(path, "a readable UTF-8 text table of molecules"):
+            try:
+                frame = pd.read_csv(path, sep=_TEXT[suffix])
+            except pd.errors.EmptyDataError as exc:
+                raise input_error(str(path), "a table with a header and data rows",
+                                  "no data") from exc
     else:
         raise input_error(str(path), "a .csv, .tsv, .tab or .sdf file", suffix)
     if frame.empty:

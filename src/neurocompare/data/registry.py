@@ -72,7 +72,8 @@ def make_dataset(name: str, **params: Any) -> Dataset:
     Raises
     ------
     InputError
-        Unknown name (the message lists the valid ones) or unknown parameter.
+        Unknown name (the message lists the valid ones), unknown parameter or a required
+        parameter missing.
     """
     if name not in DATASETS:
         raise input_error("dataset", f"one of {list(DATASETS)}", name,
@@ -82,6 +83,13 @@ def make_dataset(name: str, **params: Any) -> Dataset:
     unknown = sorted(set(params) - fields)
     if unknown:
         raise input_error(f"dataset {name!r} parameters", f"some of {sorted(fields)}", unknown)
+    required = [f.name for f in dataclasses.fields(cls) if f.init
+                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [field for field in required if field not in params]
+    if missing:
+        example = ",".join(f"{field}=..." for field in missing)
+        raise input_error(f"dataset {name!r} parameters", f"values for {missing}",
+                          sorted(params), hint=f'Give them as "{name}:{example}".')
     return cls(**params)
 
 
