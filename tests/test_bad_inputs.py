@@ -348,3 +348,17 @@ def test_a_truncated_abide_archive_is_one_line(tmp_path, monkeypatch, capsys, re
                      "fc-corr-lr", "-o", str(tmp_path / "out"), "--no-report")
     assert code == 2
     assert "BadZipFile" in err and str(archive) in err
+
+
+@pytest.mark.parametrize("address", ["notaurl", "127.0.0.1:8786", "tcp://"])
+def test_a_malformed_scheduler_address_is_rejected_before_any_work(tmp_path, address):
+    with pytest.raises(InputError, match="scheduler"):
+        check_config(_config(tmp_path / "out", scheduler=address))
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch, capsys):
+    code, err = _cli(monkeypatch, capsys, "run", "--scheduler", "tcp://127.0.0.1:1", "-o",
+                     str(tmp_path / "out"), "--no-report")
+    assert code == 2
+    assert "scheduler" in err and "Traceback" not in err

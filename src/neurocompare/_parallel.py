@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from neurocompare._errors import check_option
+from neurocompare._errors import check_option, input_error
 
 __all__ = ["START_METHODS", "fork_is_safe", "map_units", "mark_baseline", "os_threads"]
 
@@ -90,10 +90,20 @@ def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]
         yield fn(item)
 
 
+#: Seconds to wait for a Dask scheduler to answer before reporting it unreachable.
+CONNECT_TIMEOUT_S = 10
+
+
 def _on_dask(fn: Callable[[Any], Any], items: Sequence[Any], scheduler: str) -> Iterator[Any]:
     from distributed import Client, as_completed
 
-    with Client(scheduler) as client:
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise input_error("scheduler", "a Dask scheduler that answers within "
+                          f"{CONNECT_TIMEOUT_S} s", scheduler,
+                          hint=f"{type(exc).__name__}: {exc}") from exc
+    with client:
         futures = client.map(fn, items, pure=False)
         for future in as_completed(futures):
             yield future.result()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,10 @@ def _check_types(config: RunConfig) -> None:
             raise input_error(name, "a table of parameters (a dict)", getattr(config, name))
     if not isinstance(config.protocol, str):
         raise input_error("protocol", "a protocol name (a string)", config.protocol)
-    if config.scheduler is not None and not isinstance(config.scheduler, str):
+    if config.scheduler is not None and (
+            not isinstance(config.scheduler, str)
+            or not re.fullmatch(r"(tcp|tls|ws|wss|ucx|inproc)://[^\s:/]+(:\d+)?/?",
+                                config.scheduler)):
         raise input_error("scheduler", "a Dask scheduler address such as 'tcp://host:8786'",
                           config.scheduler)
     if not isinstance(config.out, str | os.PathLike) or not str(config.out).strip():
