@@ -362,3 +362,10 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch, capsys):
                      str(tmp_path / "out"), "--no-report")
     assert code == 2
     assert "scheduler" in err and "Traceback" not in err
+
+
+def test_pipelines_that_cannot_run_on_the_data_are_an_error(tmp_path, monkeypatch, capsys):
+    code, err = _cli(monkeypatch, capsys, "run", "-p", "fc-corr-lr", "-o",
+                     str(tmp_path / "out"), "--no-report")
+    assert code == 2
+    assert "fc-corr-lr on simulated-mi" in err and "Traceback" not in err

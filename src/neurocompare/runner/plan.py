@@ -39,7 +39,7 @@ def plan(config: RunConfig) -> list[WorkUnit]:
     splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
     n_threads = max(1, (os.cpu_count() or 1) // config.jobs)
     out = str(Path(config.out).resolve())
-    units = []
+    units, skipped, runnable = [], [], 0
     for name, params in config.datasets:
         dataset = make_dataset(name, **params)
         base = {"dataset": name, "dataset_params": tuple(sorted(params.items())),
@@ -52,14 +52,20 @@ def plan(config: RunConfig) -> list[WorkUnit]:
             reason = get_spec(label).applicable(info)
             if reason:
                 logger.warning("%s is skipped on %s: %s", label, name, reason)
+                skipped.append(f"{label} on {name}: {reason}")
             else:
                 make_pipeline(label, info)
+                runnable += 1
         if splitter.scope == "subject":
             units += [WorkUnit(subject=s, fold_index=None, **base) for s in subjects]
         else:
             data = cache.load_all(dataset)
             n_folds = sum(1 for _ in splitter.folds(data.metadata, data.y))
             units += [WorkUnit(subject=None, fold_index=k, **base) for k in range(n_folds)]
+    if not runnable:
+        raise input_error("pipelines", "at least one pipeline that can run on the datasets",
+                          "; ".join(skipped),
+                          hint="`neurocompare pipelines` lists the data kind of each.")
     return units
 
 
