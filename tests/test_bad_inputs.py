@@ -369,3 +369,11 @@ def test_pipelines_that_cannot_run_on_the_data_are_an_error(tmp_path, monkeypatc
                      str(tmp_path / "out"), "--no-report")
     assert code == 2
     assert "fc-corr-lr on simulated-mi" in err and "Traceback" not in err
+
+
+def test_a_protocol_without_folds_on_the_data_is_an_error(tmp_path, monkeypatch, capsys):
+    code, err = _cli(monkeypatch, capsys, "run", "-d", "simulated-mi:n_sessions=1,n_subjects=1",
+                     "-p", "csp-lda", "--protocol", "cross-session", "-o",
+                     str(tmp_path / "out"), "--no-report")
+    assert code == 2
+    assert "cross-session" in err and "no fold" in err

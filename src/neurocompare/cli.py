@@ -189,6 +189,10 @@ def run(
         console.print(f"Report: {build_report(cfg.out).resolve()}")
     if errors:
         raise typer.Exit(1)
+    if not outcome.total("computed") + outcome.total("skipped"):
+        raise input_error("protocol", f"at least one fold on these data with {cfg.protocol!r}",
+                          "no fold", hint="Cross-session needs two sessions per subject, "
+                          "cross-subject two subjects; `neurocompare protocols` lists them.")
 
 
 def _protocol_params(items: list[str]) -> dict[str, Any]:
