@@ -377,3 +377,14 @@ def test_a_protocol_without_folds_on_the_data_is_an_error(tmp_path, monkeypatch,
                      str(tmp_path / "out"), "--no-report")
     assert code == 2
     assert "cross-session" in err and "no fold" in err
+
+
+def test_a_rerun_says_which_rows_earlier_runs_made(tmp_path, monkeypatch, capsys):
+    args = ("run", "-d", "simulated-mi:n_subjects=1,n_sessions=1", "-p", "csp-lda", "-o",
+            str(tmp_path / "out"), "--no-report")
+    assert _cli(monkeypatch, capsys, *args)[0] in (0, None)
+    monkeypatch.setattr(sys, "argv", ["neurocompare", *args])
+    with pytest.raises(SystemExit):
+        cli.main()
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert "0 results computed" in out and "5 of them were computed by earlier runs" in out

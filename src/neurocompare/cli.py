@@ -175,6 +175,10 @@ def run(
     check_config(cfg)  # before the sanity check: a bad seed or output folder fails first
     extra = {"sanity": _sanity(cfg)} if sanity else None
     outcome = _run_with_progress(cfg, extra)
+    earlier = len(ResultStore(cfg.out).keys()) - outcome.total("computed")
+    if earlier > 0:
+        console.print(f"The table below holds every result stored in {cfg.out}: "
+                      f"{earlier} of them were computed by earlier runs.")
     _print_summary(Path(cfg.out))
     errors = outcome.errors
     console.print(f"{outcome.total('computed')} results computed, "
