@@ -29,7 +29,7 @@ import numpy as np
 
 from _common import md_table, write_report
 from neurocompare.records.generation import GenerationStore
-from neurocompare.report.generation import TABLE_METRICS, TESTED
+from neurocompare.report.generation import TABLE_METRICS, TESTED, interval_text
 from neurocompare.runner.generation import GenerationConfig, run_generation
 from neurocompare.stats.generation import (
     generation_summary,
@@ -40,14 +40,6 @@ from neurocompare.stats.generation import (
 GENERATORS = ["gen-lstm", "gen-lstm-d0", "gen-lstm-d5", "gen-gru", "gen-ngram", "gen-brics",
               "gen-copy"]
 COSTS = ("fit_s", "samples_per_s", "n_parameters")
-
-
-def _cell(row) -> str:
-    if not np.isfinite(row["mean"]):
-        return "-"
-    if np.isfinite(row["ci_low"]):
-        return f"{row['mean']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
-    return f"{row['mean']:.3f}"
 
 
 def body(root: Path) -> str:
@@ -61,7 +53,7 @@ def body(root: Path) -> str:
     for generator, group in summary.groupby("generator", sort=False):
         by = {r["metric"]: r for _, r in group.iterrows()}
         rows.append([f"`{generator}`", group["family"].iloc[0], int(group["n"].max()),
-                     *(_cell(by[m]) for m in metrics)])
+                     *(interval_text(by[m]) for m in metrics)])
         costs.append([f"`{generator}`", f"{by['fit_s']['mean']:.0f}",
                       f"{by['samples_per_s']['mean']:.0f}", f"{by['n_parameters']['mean']:.0f}"]
                      + [str(int(by[c]["mean"])) if c in by and np.isfinite(by[c]["mean"])

@@ -43,7 +43,7 @@ from neurocompare.stats.generation import (
     latest_generation_rows,
 )
 
-__all__ = ["TABLE_METRICS", "build_generation_report", "generation_context"]
+__all__ = ["TABLE_METRICS", "build_generation_report", "generation_context", "interval_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ COSTS = (("fit_s", "fit s"), ("samples_per_s", "samples/s"), ("n_parameters", "p
 PROPERTIES = (("mw", "molecular weight"), ("logp", "logP"), ("qed", "QED"), ("sa", "SA score"))
 
 
-def _cell(row: pd.Series | None, digits: int = 3) -> str:
+def interval_text(row: Mapping[str, Any] | None, digits: int = 3) -> str:
+    """``"mean [low, high]"`` of a :func:`generation_summary` row (``"-"`` when undefined)."""
     if row is None or not np.isfinite(row["mean"]):
         return "-"
     text = f"{row['mean']:.{digits}f}"
@@ -76,7 +77,7 @@ def _table_rows(table: pd.DataFrame, metrics: Sequence[str]) -> list[dict[str, A
     out = []
     for generator, group in summary.groupby("generator", sort=False):
         by_metric = {r["metric"]: r for _, r in group.iterrows()}
-        cells = [_cell(by_metric.get(m)) for m in metrics]
+        cells = [interval_text(by_metric.get(m)) for m in metrics]
         costs = [f"{by_metric[c]['mean']:.3g}" if c in by_metric
                  and np.isfinite(by_metric[c]["mean"]) else "-" for c, _ in COSTS]
         out.append({"generator": generator, "family": group["family"].iloc[0],

@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from neurocompare._errors import check_option, input_error
 from neurocompare.data.smiles_corpus import SmilesCorpus, make_corpus
-from neurocompare.evaluation.generation import evaluate_generator, sample_frame
+from neurocompare.evaluation.generation import evaluate_generator
 from neurocompare.evaluation.generation_metrics import ReferenceStats, reference_statistics
 from neurocompare.pipelines.generators.catalogue import GENERATOR_SPECS, make_generator
 from neurocompare.protocols.generation import (
@@ -145,10 +145,11 @@ def _unit(spec: str, seed: int, device: str, train: np.ndarray, valid: np.ndarra
 
 def _reference(store: GenerationStore, corpus: SmilesCorpus, digest: str,
                split: GenerationSplit, fcd: bool) -> ReferenceStats:
-    test = list(corpus.smiles[split.test])
-    if not store.reference_path(digest, split.seed).is_file():
-        store.write_reference(digest, split.seed, sample_frame(test))
-    return reference_statistics(test, fcd=fcd)
+    reference = reference_statistics(list(corpus.smiles[split.test]), fcd=fcd)
+    if not store.reference_path(digest, split.seed).is_file():  # for the report's figure
+        frame = pd.DataFrame({"canonical": list(reference.smiles), **reference.properties})
+        store.write_reference(digest, split.seed, frame)
+    return reference
 
 
 def run_generation(config: GenerationConfig) -> GenerationOutcome:
