@@ -17,10 +17,12 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.covariance import LedoitWolf
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from neurocompare._errors import check_option, input_error
+from neurocompare.pipelines.common.riemann import karcher_mean, spd_function
 from neurocompare.pipelines.connectome._input import as_timeseries
 from neurocompare.pipelines.connectome.features import (
     DIAGRAMS,
@@ -57,8 +59,16 @@ class Connectivity(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     measure_ : nilearn.connectome.ConnectivityMeasure
-        The fitted measure; for ``"tangent"``, ``measure_.mean_`` is the training-fold
-        reference covariance, shape (n_rois, n_rois).
+        The fitted measure (every kind but ``"tangent"``).
+    reference_ : ndarray, shape (n_rois, n_rois)
+        ``"tangent"`` only: the training-fold reference covariance, the Karcher mean of the
+        training covariances (:func:`~neurocompare.pipelines.common.riemann.karcher_mean`
+        with nilearn's stopping test: nilearn's ``_geometric_mean`` iterates, computed with
+        batched eigendecompositions, equal to rounding).
+    whitening_ : ndarray, shape (n_rois, n_rois)
+        ``"tangent"`` only: ``reference_ ** -1/2``.
+    cov_estimator_ : estimator
+        ``"tangent"`` only: the covariance estimator used.
     n_features_in_ : int
         Number of ROIs (columns of a 2-D input).
 
@@ -93,10 +103,28 @@ class Connectivity(TransformerMixin, BaseEstimator):
         if not isinstance(self.chunk_size, (int, np.integer)) or self.chunk_size < 1:
             raise input_error("chunk_size", "a positive integer", self.chunk_size)
         series = as_timeseries(self, X, reset=True)
+        if self.kind == "tangent":
+            self._fit_tangent(series)
+            return self
         with np.errstate(divide="ignore", invalid="ignore"):  # constant ROIs: 0/0
             self.measure_ = ConnectivityMeasure(cov_estimator=self.cov_estimator,
                                                 kind=self.kind, vectorize=False).fit(series)
         return self
+
+    def _covariances(self, series) -> np.ndarray:
+        """Covariance of each subject, shape (n_subjects, n_rois, n_rois), as nilearn's
+        ``ConnectivityMeasure`` estimates them (``cov_estimator_.fit(x).covariance_``)."""
+        return np.stack([self.cov_estimator_.fit(x).covariance_ for x in series])
+
+    def _fit_tangent(self, series) -> None:
+        """nilearn's tangent fit with the reference from :func:`karcher_mean`."""
+        self.cov_estimator_ = (LedoitWolf(store_precision=False) if self.cov_estimator is None
+                               else clone(self.cov_estimator))
+        # nilearn's stopping test and iteration cap: the same iterates as ConnectivityMeasure
+        self.reference_ = karcher_mean(self._covariances(series), tol=1e-7, maxiter=30,
+                                       per_entry=True)
+        self.whitening_ = spd_function(*np.linalg.eigh(self.reference_),
+                                       lambda v: 1.0 / np.sqrt(v))
 
     def transform(self, X) -> np.ndarray:
         """Connectomes of ``X``.
@@ -106,14 +134,15 @@ class Connectivity(TransformerMixin, BaseEstimator):
         ndarray, shape (n_subjects, n_pairs) or (n_subjects, n_rois, n_rois)
             ``n_pairs = n_rois (n_rois - 1) / 2`` when vectorised without the diagonal.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "reference_" if self.kind == "tangent" else "measure_")
         series = as_timeseries(self, X, reset=False)
         parts = []
         for start in range(0, len(series), self.chunk_size):
             chunk = series[start:start + self.chunk_size]
             with np.errstate(divide="ignore", invalid="ignore"):  # constant ROIs: 0/0
-                if self.kind == "tangent" and len(chunk) == 1:  # nilearn refuses one subject
-                    mats = self.measure_.transform([chunk[0], chunk[0]])[:1]
+                if self.kind == "tangent":  # log of the whitened covariances, as nilearn
+                    whitened = self.whitening_ @ self._covariances(chunk) @ self.whitening_
+                    mats = spd_function(*np.linalg.eigh(whitened), np.log)
                 else:
                     mats = self.measure_.transform(chunk)
             mats = np.nan_to_num(np.asarray(mats, dtype=np.float64), nan=0.0, posinf=0.0,

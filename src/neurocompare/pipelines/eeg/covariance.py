@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from pyriemann.classification import MDM
 from pyriemann.spatialfilters import CSP
-from pyriemann.tangentspace import TangentSpace
+from pyriemann.utils._check import check_metric
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils.multiclass import check_classification_targets
@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
 
 from neurocompare._errors import check_option, input_error
 from neurocompare.pipelines.common.checks import as_epochs
+from neurocompare.pipelines.eeg.karcher import RiemannTangentSpace, class_means
 
 __all__ = [
     "COV_ESTIMATORS",
@@ -170,7 +171,9 @@ class MDMClassifier(MDM):
 
     Minimum distance to the class means (Riemannian metric by default). Same parameters and
     results as pyRiemann's; ``fit`` validates ``X`` (matrices) and ``y`` (labels), and
-    ``predict``/``transform``/``predict_proba`` check the fitted state and the shape.
+    ``predict``/``transform``/``predict_proba`` check the fitted state and the shape. The
+    Riemannian class means come from :func:`~neurocompare.pipelines.eeg.karcher.class_means`
+    (pyRiemann's minimiser within its tolerance, computed with fewer eigendecompositions).
     """
 
     def fit(self, X, y, sample_weight=None):
@@ -183,7 +186,11 @@ class MDMClassifier(MDM):
         sample_weight : ndarray, shape (n_trials,), optional
         """
         X = check_spd_input(self, X, reset=True)
-        return super().fit(X, check_targets(self, X, y), sample_weight=sample_weight)
+        y = check_targets(self, X, y)
+        self._metric_mean, self._metric_dist = check_metric(self.metric)
+        self.classes_ = np.unique(y)
+        self.covmeans_ = class_means(X, y, self.classes_, self._metric_mean, sample_weight)
+        return self
 
     def _checked(self, X) -> np.ndarray:
         check_is_fitted(self)
@@ -246,10 +253,10 @@ class FgMDMClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray, shape (n_classes,)
-    ts_ : pyriemann.tangentspace.TangentSpace
+    ts_ : RiemannTangentSpace
     W_ : ndarray, shape (n_ts, n_ts)
         Projection on the discriminant subspace.
-    mdm_ : pyriemann.classification.MDM
+    mdm_ : MDMClassifier
     n_features_in_ : int
         Channels.
     """
@@ -274,12 +281,12 @@ class FgMDMClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         X = check_spd_input(self, X, reset=True)
         y = check_targets(self, X, y)
-        self.ts_ = TangentSpace(metric=self.metric, tsupdate=self.tsupdate)
+        self.ts_ = RiemannTangentSpace(metric=self.metric, tsupdate=self.tsupdate)
         ts = self.ts_.fit_transform(X, sample_weight=sample_weight)
         lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(ts, y)
         A = lda.coef_
         self.W_ = A.T @ np.linalg.pinv(A @ A.T) @ A
-        self.mdm_ = MDM(metric=self.metric, n_jobs=self.n_jobs)
+        self.mdm_ = MDMClassifier(metric=self.metric, n_jobs=self.n_jobs)
         self.mdm_.fit(self._filtered(X, ts), y, sample_weight=sample_weight)
         self.classes_ = self.mdm_.classes_
         return self

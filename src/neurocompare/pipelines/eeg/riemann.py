@@ -16,7 +16,6 @@ per fold for all of them (see :mod:`neurocompare.evaluation.fold`).
 
 from __future__ import annotations
 
-from pyriemann.tangentspace import TangentSpace
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -32,6 +31,7 @@ from neurocompare.pipelines.eeg.covariance import (
     ShrunkCovariances,
 )
 from neurocompare.pipelines.eeg.filters import BandPass
+from neurocompare.pipelines.eeg.karcher import RiemannTangentSpace
 from neurocompare.pipelines.spec import picked
 
 __all__ = [
@@ -101,14 +101,14 @@ def covariance_pipeline(info: SignalInfo, *steps, estimator: str = "oas",
 
 def ts_lr(info: SignalInfo, estimator: str = "oas") -> Pipeline:
     """Covariances -> tangent space (Riemannian mean) -> L2 logistic regression (C=1)."""
-    return covariance_pipeline(info, ("ts", TangentSpace(metric="riemann")),
+    return covariance_pipeline(info, ("ts", RiemannTangentSpace(metric="riemann")),
                                ("lr", LogisticRegression(C=1.0, random_state=0)),
                                estimator=estimator)
 
 
 def ts_svm(info: SignalInfo, estimator: str = "oas") -> Pipeline:
     """Covariances -> tangent space -> linear SVM (C=1)."""
-    return covariance_pipeline(info, ("ts", TangentSpace(metric="riemann")),
+    return covariance_pipeline(info, ("ts", RiemannTangentSpace(metric="riemann")),
                                ("svm", SVC(kernel="linear", C=1.0, random_state=0)),
                                estimator=estimator)
 
@@ -116,7 +116,7 @@ def ts_svm(info: SignalInfo, estimator: str = "oas") -> Pipeline:
 def ts_lr_tuned(info: SignalInfo, estimator: str = "oas") -> Pipeline:
     """:func:`ts_lr` whose C is chosen by an inner 3-fold grid search (nested CV)."""
     return covariance_pipeline(
-        info, ("ts", TangentSpace(metric="riemann")),
+        info, ("ts", RiemannTangentSpace(metric="riemann")),
         ("lr", tuned(LogisticRegression(random_state=0, max_iter=1000))),
         estimator=estimator)
 

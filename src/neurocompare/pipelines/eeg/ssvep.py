@@ -21,7 +21,6 @@ import logging
 from collections.abc import Mapping
 
 import numpy as np
-from pyriemann.tangentspace import TangentSpace
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -34,6 +33,7 @@ from neurocompare.pipelines.common.checks import as_epochs
 from neurocompare.pipelines.common.steps import PickChannels
 from neurocompare.pipelines.eeg.covariance import MDMClassifier, ShrunkCovariances, check_targets
 from neurocompare.pipelines.eeg.filters import check_sfreq
+from neurocompare.pipelines.eeg.karcher import RiemannTangentSpace
 from neurocompare.pipelines.spec import picked
 
 __all__ = [
@@ -323,13 +323,13 @@ def _filterbank_cov(info: SignalInfo, *steps) -> Pipeline:
 
 def ssvep_fb_ts_lr(info: SignalInfo) -> Pipeline:
     """MOABB ``TSLR-SSVEP``: extended covariances -> tangent space -> LR (C=1)."""
-    return _filterbank_cov(info, ("ts", TangentSpace(metric="riemann")),
+    return _filterbank_cov(info, ("ts", RiemannTangentSpace(metric="riemann")),
                            ("lr", LogisticRegression(C=1.0, random_state=0)))
 
 
 def ssvep_fb_ts_svm(info: SignalInfo) -> Pipeline:
     """MOABB ``TSSVM-SSVEP``: extended covariances -> tangent space -> linear SVC."""
-    return _filterbank_cov(info, ("ts", TangentSpace(metric="riemann")),
+    return _filterbank_cov(info, ("ts", RiemannTangentSpace(metric="riemann")),
                            ("svm", SVC(kernel="linear", random_state=0)))
 
 

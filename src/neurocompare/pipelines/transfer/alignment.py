@@ -24,12 +24,12 @@ from typing import ClassVar
 
 import numpy as np
 from pyriemann.geometry.base import invsqrtm
-from pyriemann.geometry.mean import mean_riemann
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from neurocompare._errors import input_error
+from neurocompare.pipelines.common.riemann import karcher_mean
 
 __all__ = [
     "DomainPipeline",
@@ -132,7 +132,7 @@ class RiemannRecenter(_Aligner):
     """
 
     def _mean(self, values):
-        return mean_riemann(values)
+        return karcher_mean(values)
 
     def _apply(self, values, reference):
         return reference @ values @ reference

@@ -15,7 +15,6 @@ counterparts (see :mod:`neurocompare.pipelines.transfer.alignment`).
 
 from __future__ import annotations
 
-from pyriemann.tangentspace import TangentSpace
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -27,6 +26,7 @@ from neurocompare.pipelines.common.tuning import C_SPACE
 from neurocompare.pipelines.deep.catalogue import TRAINING
 from neurocompare.pipelines.eeg.covariance import CSPLogVariance, ShrunkCovariances
 from neurocompare.pipelines.eeg.filters import BandPass
+from neurocompare.pipelines.eeg.karcher import RiemannTangentSpace
 from neurocompare.pipelines.eeg.riemann import MI_BAND
 from neurocompare.pipelines.eeg.spectral import BandPower
 from neurocompare.pipelines.eeg.ssvep import filterbank_picks
@@ -58,7 +58,7 @@ def _lr() -> LogisticRegression:
 def ts_lr_rct(info: SignalInfo) -> DomainPipeline:
     """8-30 Hz -> OAS covariances -> per-subject re-centring -> tangent space -> LR."""
     return _domain(info, _bandpass(info), ("cov", ShrunkCovariances(estimator="oas")),
-                   ("recenter", RiemannRecenter()), ("ts", TangentSpace(metric="riemann")),
+                   ("recenter", RiemannRecenter()), ("ts", RiemannTangentSpace(metric="riemann")),
                    ("lr", _lr()))
 
 
@@ -66,7 +66,7 @@ def ts_lr_ea(info: SignalInfo) -> DomainPipeline:
     """8-30 Hz -> Euclidean alignment per subject -> covariances -> tangent space -> LR."""
     return _domain(info, _bandpass(info), ("align", EuclideanAlign()),
                    ("cov", ShrunkCovariances(estimator="oas")),
-                   ("ts", TangentSpace(metric="riemann")), ("lr", _lr()))
+                   ("ts", RiemannTangentSpace(metric="riemann")), ("lr", _lr()))
 
 
 def csp_lda_ea(info: SignalInfo) -> DomainPipeline:
@@ -80,7 +80,7 @@ def csp_lda_ea(info: SignalInfo) -> DomainPipeline:
 def ts_lr_target(info: SignalInfo) -> DomainPipeline:
     """TS+LR trained on the target subject's calibration trials only."""
     return _domain(info, _bandpass(info), ("cov", ShrunkCovariances(estimator="oas")),
-                   ("target", TargetOnly(Pipeline([("ts", TangentSpace(metric="riemann")),
+                   ("target", TargetOnly(Pipeline([("ts", RiemannTangentSpace(metric="riemann")),
                                                    ("lr", _lr())]))))
 
 
@@ -89,7 +89,7 @@ def ssvep_fb_ts_lr_rct(info: SignalInfo) -> DomainPipeline:
     return DomainPipeline([("picks", PickChannels(filterbank_picks(info))),
                            ("cov", ShrunkCovariances(estimator="oas")),
                            ("recenter", RiemannRecenter()),
-                           ("ts", TangentSpace(metric="riemann")), ("lr", _lr())])
+                           ("ts", RiemannTangentSpace(metric="riemann")), ("lr", _lr())])
 
 
 def shallow_ft(info: SignalInfo) -> DomainPipeline:

@@ -1,0 +1,191 @@
+"""The affine-invariant (Karcher) mean of SPD matrices, with batched eigendecompositions.
+
+Every tangent-space and minimum-distance pipeline spends most of its fitting time in this
+mean: pyRiemann's ``mean_riemann`` (the EEG pipelines, as MOABB runs them) and nilearn's
+``_geometric_mean`` (the ABIDE tangent connectome) run the same gradient descent (Fletcher
+et al. 2004, Algorithm 3),
+
+.. math:: M \\leftarrow M^{1/2} \\exp\\Big(\\nu \\sum_i w_i \\log(M^{-1/2} X_i M^{-1/2})\\Big)
+          M^{1/2},
+
+and stop when the Frobenius norm of the gradient :math:`J = \\sum_i w_i \\log(\\cdot)` is
+small. :func:`karcher_mean` computes the same minimiser with less work per iteration and
+fewer iterations:
+
+* one eigendecomposition of :math:`M` gives both :math:`M^{1/2}` and :math:`M^{-1/2}`
+  (pyRiemann decomposes :math:`M` twice, nilearn three times);
+* the whitened matrices are decomposed as one stack (LAPACK ``syevd``; nilearn calls
+  ``scipy.linalg.eigh`` one matrix at a time) and the weighted sum of their logarithms is one
+  matrix product, ``[V_1 \\Lambda_1 w_1 | ... ] [V_1 | ... ]^T``, instead of ``n`` matrix
+  products and a mean over a list;
+* the descent starts, as in both tools, from the arithmetic mean, with step 1, halved when
+  the gradient grows (nilearn's rule; pyRiemann also shrinks the step by 5 % at every step,
+  which slows the last iterations). Starting from the log-Euclidean mean instead was
+  measured on ABIDE (784 covariances, 200 ROIs) and SSVEP trials: it saves about one
+  iteration and costs one, so it is not the default;
+* positive definiteness is read from the eigenvalues the first iteration computes anyway
+  (congruence keeps it), not checked by a separate decomposition of each matrix.
+
+The result is the same minimiser. With pyRiemann's stopping test (``tol=1e-8`` on the
+gradient norm, the default) it agrees with ``mean_riemann`` within that tolerance; with
+nilearn's (``per_entry=True, tol=1e-7, maxiter=30``, what ``ConnectivityMeasure`` asks for)
+the iterates are nilearn's own, so the mean equals ``_geometric_mean``'s to rounding (both
+checked in ``tests/test_riemann_mean.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from neurocompare._errors import input_error
+
+__all__ = ["KarcherResult", "karcher_mean", "log_weighted_sum", "spd_function"]
+
+logger = logging.getLogger(__name__)
+
+
+def spd_function(eigenvalues: np.ndarray, eigenvectors: np.ndarray,
+                 fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``V diag(fn(w)) V^T`` for one matrix or a stack.
+
+    Parameters
+    ----------
+    eigenvalues : ndarray, shape (..., n)
+    eigenvectors : ndarray, shape (..., n, n)
+        Columns are the eigenvectors.
+    fn : callable
+        Applied to the eigenvalues (``np.log``, ``np.sqrt``, ...).
+
+    Returns
+    -------
+    ndarray, shape (..., n, n)
+    """
+    scaled = eigenvectors * fn(eigenvalues)[..., None, :]
+    return scaled @ np.ascontiguousarray(np.swapaxes(eigenvectors, -1, -2))
+
+
+def _check_positive(eigenvalues: np.ndarray, what: str) -> None:
+    if not np.all(np.isfinite(eigenvalues)) or eigenvalues.min() <= 0:
+        bad = int(np.sum(~(eigenvalues.min(axis=-1) > 0)))
+        raise input_error(what, "symmetric positive definite matrices",
+                          f"{bad} of {len(eigenvalues)} with an eigenvalue <= 0 or not finite")
+
+
+def log_weighted_sum(matrices: np.ndarray, weights: np.ndarray,
+                     what: str = "X") -> np.ndarray:
+    """``sum_i w_i log(X_i)`` of a stack of SPD matrices, as one matrix product.
+
+    Parameters
+    ----------
+    matrices : ndarray, shape (n_matrices, n, n)
+        Symmetric positive definite.
+    weights : ndarray, shape (n_matrices,)
+    what : str
+        Name used in the error for a matrix that is not positive definite.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        Symmetric.
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(matrices)
+    _check_positive(eigenvalues, what)
+    n = matrices.shape[-1]
+    scaled = eigenvectors * (np.log(eigenvalues) * weights[:, None])[:, None, :]
+    # [U_1 | U_2 | ...] @ [V_1 | V_2 | ...]^T = sum_i U_i V_i^T
+    left = scaled.transpose(1, 0, 2).reshape(n, -1)
+    right = eigenvectors.transpose(1, 0, 2).reshape(n, -1)
+    total = left @ right.T
+    return (total + total.T) / 2
+
+
+class KarcherResult(tuple):
+    """``(mean, n_iter, gradient_norm)`` returned by :func:`karcher_mean` with
+    ``return_info=True``."""
+
+    __slots__ = ()
+
+
+def _weights(sample_weight: np.ndarray | None, n: int) -> np.ndarray:
+    if sample_weight is None:
+        return np.full(n, 1.0 / n)
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0) \
+            or weights.sum() <= 0:
+        raise input_error("sample_weight", f"{n} finite non-negative weights, not all zero",
+                          f"shape {weights.shape}")
+    return weights / weights.sum()
+
+
+def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
+                 tol: float = 1e-8, maxiter: int = 50, init: np.ndarray | None = None,
+                 per_entry: bool = False, return_info: bool = False
+                 ) -> np.ndarray | KarcherResult:
+    """Affine-invariant Riemannian (Karcher) mean of SPD matrices.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_matrices, n, n)
+        Symmetric positive definite matrices.
+    sample_weight : ndarray, shape (n_matrices,), optional
+        Non-negative weights (normalised to sum to one); equal weights by default.
+    tol : float
+        Stop after the step whose Riemannian gradient (the weighted mean of the whitened
+        logarithms) has a Frobenius norm of at most ``tol`` (pyRiemann's criterion and
+        default).
+    maxiter : int
+        Largest number of gradient steps; reaching it is logged, not raised.
+    init : ndarray, shape (n, n), optional
+        Starting point; the (weighted) arithmetic mean by default.
+    per_entry : bool
+        Compare ``||gradient||_F / n**2`` with ``tol`` (nilearn's test) instead of the norm
+        itself (pyRiemann's).
+    return_info : bool
+        Also return the number of gradient steps and the final gradient norm.
+
+    Returns
+    -------
+    ndarray, shape (n, n), or KarcherResult
+        The mean (symmetric), or ``(mean, n_iter, gradient_norm)`` where ``gradient_norm``
+        is the norm at the start of the last step.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 3 or X.shape[1] != X.shape[2] or len(X) == 0:
+        raise input_error("X", "a stack of square matrices (n_matrices, n, n)",
+                          f"shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise input_error("X", "finite matrices", f"{int(np.sum(~np.isfinite(X)))} entries "
+                          "that are NaN or infinite")
+    weights = _weights(sample_weight, len(X))
+    if init is None:
+        mean = np.tensordot(weights, X, axes=1)
+    else:
+        mean = np.asarray(init, dtype=np.float64)
+        if mean.shape != X.shape[1:]:
+            raise input_error("init", f"a matrix of shape {X.shape[1:]}", f"shape {mean.shape}")
+    scale = X.shape[-1] ** 2 if per_entry else 1.0
+    step, best, norm, n_iter = 1.0, np.inf, np.inf, 0
+    for n_iter in range(1, maxiter + 1):
+        values, vectors = np.linalg.eigh(mean)
+        _check_positive(values[None], ("init" if init is not None else "X") if n_iter == 1
+                        else "mean")
+        root = spd_function(values, vectors, np.sqrt)
+        inv_root = spd_function(values, vectors, lambda v: 1.0 / np.sqrt(v))
+        gradient = log_weighted_sum(inv_root @ X @ inv_root, weights)
+        norm = float(np.linalg.norm(gradient))
+        if norm < best:
+            best = norm
+        elif norm > best:
+            step /= 2.0
+        # the last step is taken too (as pyRiemann does): it costs one small decomposition
+        mean = root @ spd_function(*np.linalg.eigh(step * gradient), np.exp) @ root
+        mean = (mean + mean.T) / 2
+        if norm / scale <= tol:
+            break
+    else:
+        logger.info("Karcher mean: %d steps without reaching a gradient norm of %g (%.3g)",
+                    maxiter, tol, norm)
+    return KarcherResult((mean, n_iter, norm)) if return_info else mean
