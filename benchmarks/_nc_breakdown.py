@@ -8,7 +8,7 @@ in-process run (``jobs=1``), the stages of :func:`neurocompare.runner.run_unit` 
   subject for its signal info and the run reuses it);
 * ``evaluate_fold``: the runner's call per (pipeline, fold), made of
   ``fit_predict`` (fits, predictions, cost measurement, latency probes) and
-  ``metrics`` (``classification_metrics``);
+  ``metrics`` (``fold_metrics``);
 * ``measure``: the time spent entering and leaving ``measure()`` blocks (kernel peak-memory
   reset and read, psutil and CPU-clock reads), excluding the measured code;
 * ``latency``: the per-prediction cost probes (single-trial latency and operation ledger),
@@ -52,6 +52,8 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
     """
     import neurocompare.evaluation.fold as evaluation
     import neurocompare.runner as runner
+    import neurocompare.runner.units as units_module
+    from neurocompare.data import cache as data_cache
     from neurocompare.data.base import Dataset
     from neurocompare.records.store import ResultStore
 
@@ -84,19 +86,18 @@ def instrumented_run(pipelines: Sequence[str], *, seed: int = 42,
             manager.__exit__(None, None, None)
             spent["measure"] = spent.get("measure", 0.0) + time.perf_counter() - start
 
-    saved = [(Dataset, "load_subject"), (runner, "evaluate_fold"), (evaluation, "fit_predict"),
-             (evaluation, "classification_metrics"), (evaluation, "measure"),
+    saved = [(Dataset, "load_subject"), (units_module, "evaluate_fold"),
+             (evaluation, "fit_predict"), (evaluation, "fold_metrics"), (evaluation, "measure"),
              (ResultStore, "_write")]
     originals = [getattr(owner, name) for owner, name in saved]
     Dataset.load_subject = timed("load", Dataset.load_subject)
-    runner.evaluate_fold = timed("evaluate_fold", runner.evaluate_fold)
+    units_module.evaluate_fold = timed("evaluate_fold", units_module.evaluate_fold)
     evaluation.fit_predict = timed("fit_predict", evaluation.fit_predict)
-    evaluation.classification_metrics = timed("metrics", evaluation.classification_metrics)
+    evaluation.fold_metrics = timed("metrics", evaluation.fold_metrics)
     evaluation.measure = timed_measure
     ResultStore._write = timed("store_write", ResultStore._write)
     try:
-        for cache in ("_INFO_CACHE", "_DATA_CACHE", "_PRELOADED"):  # behave like a fresh process
-            getattr(runner, cache, {}).clear()
+        data_cache.clear()  # behave like a fresh process
         with tempfile.TemporaryDirectory(prefix="nc-breakdown-") as out:
             start = time.perf_counter()
             config = runner.RunConfig(datasets=[("ssvep-exoskeleton", {})],

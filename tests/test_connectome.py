@@ -215,14 +215,13 @@ def test_tangent_reference_is_fitted_on_training_subjects_only():
         [x.astype(np.float32) for x in X[fold.train]]).mean_
     everyone = ConnectivityMeasure(kind="tangent").fit(
         [x.astype(np.float32) for x in X]).mean_
-    # nilearn's iterates and stopping test, computed in batches and in float64 (nilearn keeps
-    # the float32 of its input): equal to float32 rounding, and to float64 rounding when
-    # nilearn is given the covariances in float64
+    # nilearn's start and stopping test with pyRiemann's step schedule, in float64 (nilearn
+    # keeps the float32 of its input): the same minimiser, within nilearn's tolerance
     assert np.linalg.norm(fitted - train_only) / np.linalg.norm(train_only) < 1e-5
     connectivity = result["estimator"].named_steps["connectivity"]
     covariances = connectivity._covariances([x.astype(np.float32) for x in X[fold.train]])
     nilearn_mean = _geometric_mean(list(covariances.astype(np.float64)), max_iter=30, tol=1e-7)
-    np.testing.assert_allclose(fitted, nilearn_mean, rtol=1e-9, atol=1e-12)
+    assert np.linalg.norm(fitted - nilearn_mean) / np.linalg.norm(nilearn_mean) < 1e-5
     assert not np.allclose(fitted, everyone, rtol=1e-3)
     assert result["n_train"] == len(fold.train) and result["n_test"] == len(fold.test)
 
