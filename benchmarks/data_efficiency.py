@@ -41,7 +41,10 @@ PARTS = {
             "pipelines": ["bandpower-lda", "ts-lr", "csp-lda", "shallow-convnet"],
             "pairs": [("shallow-convnet", "ts-lr"), ("shallow-convnet", "bandpower-lda")]},
     "ssvep": {"dataset": ("ssvep-exoskeleton", {}), "protocol": "learning-curve",
-              "protocol_params": {"sizes": (0.25, 0.5, 1.0), "n_repeats": 1},
+              # 6 training trials per class: 25 % is 2 per class, below the default
+              # min_per_class of 3, which these filter-bank pipelines and networks fit on
+              "protocol_params": {"sizes": (0.25, 0.5, 1.0), "n_repeats": 1,
+                                  "min_per_class": 2},
               "pipelines": ["ssvep-fb-ts-lr", "ssvep-fb-mdm", "shallow-convnet", "eegnet"],
               "pairs": [("shallow-convnet", "ssvep-fb-ts-lr"), ("eegnet", "ssvep-fb-ts-lr")]},
     # The trial-count sweep on the planted ERD: several hundred trials per class, so a

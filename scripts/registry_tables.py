@@ -23,8 +23,12 @@ START, END = "<!-- registry:start -->", "<!-- registry:end -->"
 
 def tables() -> str:
     """Markdown tables of every registered dataset, pipeline, protocol, generator and corpus."""
-    lines = ["### Datasets", "", "| name | kind | description |", "|---|---|---|"]
-    lines += [f"| `{n}` | {c.kind} | {c.description} |" for n, c in DATASETS.items()]
+    lines = ["### Datasets", "",
+             "Folder: where the dataset's `root` defaults to, under the data root "
+             "(`--data-root`); — for loaders of your own files, given by path.", "",
+             "| name | kind | folder | description |", "|---|---|---|---|"]
+    lines += [f"| `{n}` | {c.kind} | {f'`{c.data_folder}`' if c.data_folder else '—'} "
+              f"| {c.description} |" for n, c in DATASETS.items()]
     lines += ["", "### Pipelines", "", "| name | family | description |", "|---|---|---|"]
     lines += [f"| `{n}` | {s.family} | {s.description} |" for n, s in PIPELINES.items()]
     lines += ["", "### Protocols", "", "| name | description |", "|---|---|"]

@@ -1,5 +1,11 @@
 """Malformed inputs (issue 19): each one a clear error line or a survived fault, never a
-traceback and never a stored result lost. The table grows as the issue's groups are done.
+traceback and never a stored result lost. This file holds the store, output-folder, value and
+parallel cases; ``test_bad_inputs_cli.py`` (options, TOML files, other commands),
+``test_bad_inputs_datasets.py`` (every loader) and ``test_bad_inputs_pipelines.py``
+(pipeline and protocol values, one-class subjects, learning-curve sizes) the rest, each case
+asserting exit status 2, one ``error:`` line naming the parameter or file, no traceback and
+the store's keys unchanged; ``test_spec_properties.py`` runs hypothesis over the spec parser
+and the TOML configuration.
 
 ========================================  ==================================================
 input                                     outcome
@@ -23,6 +29,42 @@ TOML ``explain = "permutation"``,         a list of one name, not of its letters
 ``pipelines = "csp-lda"``
 ``-j 2`` with one unit failing (a         the failure is reported (exit 1), the other
 subject's data holds NaN)                 units' results are stored
+an unknown option, a value of the wrong   click's message as one line: ``error: Invalid
+type (``--seed abc``), a missing value    value for '--seed' ... (see `neurocompare run
+or argument, an unknown command           --help`)``, exit 2 (no usage panel)
+a TOML file that is not UTF-8, not TOML,  ``<file>: expected valid TOML (UTF-8 text) ...``,
+a folder; a key given twice               ``--config: expected an existing TOML file``
+TOML values of the wrong type or range    ``<key>: expected ...`` naming the key (explain
+for every key (hypothesis: any value)     options by value: ``explain option n_repeats``)
+``--data-root`` not a folder              ``--data-root: expected an existing folder``
+``--protocol-param`` without ``=`` or     ``--protocol-param ...`` or the splitter's own
+twice, a mistyped literal, a value of     ``<param>: expected ...``, checked on the first
+the wrong type or range (``=1``,          unit's data before any work (scikit-learn's
+``n_splits=abc``, ``n_splits=100``,       TypeError named as the protocol's)
+``shuffle='x'``)
+a spec ``name:key=value`` with a key      ``<what> '<name>': expected each parameter once``;
+given twice, a mistyped literal           ``... parameter <key>: expected a Python literal``
+(``lda__solver='lsqr``, ``(1,``)          (never passed on as text)
+a dataset's parameter of the wrong type   ``<param>: expected ...`` from the loader (every
+or range, a missing file or folder, an    registered dataset and SMILES corpus has a case),
+unreadable table / archive                ``<file>: expected ..., got '<reader error>'``
+a pipeline value its step rejects         ``pipeline '<label>': ... step '<step>' ...`` +
+(``lda__solver='bogus'``, ``lr__C=-1``,   the step's message, before any unit runs (the
+``net__max_epochs=-5``), a generator's    built pipeline's ``_validate_params`` /
+(``gen-ngram:order=-1``)                  ``_check_params``, no fitting)
+``-p "csp-lda:bandpass='passthrough'"``   supported: the band-pass step is skipped (same
+                                          output as the pipeline without it)
+a subject whose trials all have one       that unit fails once: ``subject <s>: expected
+label                                     trials of at least two classes``; the others'
+                                          results are stored (the first subject: exit 2
+                                          before any work)
+a learning-curve size below               ``sizes: expected sizes giving at least
+``min_per_class`` (3) trials per class    min_per_class=3 ...`` with the smallest fraction
+(10 % of a small subject)                 the data allow, before any fold (no LinAlgError)
+``--protocol`` within-session on a real-  ``expected class labels to stratify folds by``
+valued target (molecules, tables)         naming the other protocols
+``explain -p`` not in the run, ``explain  ``pipeline: expected pipelines of the stored
+--n-repeats 0``                           runs ...``; ``explain option n_repeats ...``
 ========================================  ==================================================
 """
 
@@ -297,57 +339,6 @@ def test_a_failing_unit_does_not_discard_the_other_units_results(tmp_path):
     run = json.loads((tmp_path / "runs.jsonl").read_text().splitlines()[-1])
     assert run["computed"] == 5 and run["failed"] == 1
     assert run["workers"] and "MainProcess" not in run["workers"]  # a pool ran the units
-
-
-@pytest.mark.parametrize("spec, missing", [
-    ("eeg-files", "['root', 'pattern', 'event_id']"),
-    ("arrays", "['X', 'y', 'sfreq']"),
-    ("physionet-mi", "['root']"),
-    ("bids-eeg", "['root', 'event_id']"),
-    ("moabb", "['dataset']"),
-])
-def test_a_missing_required_dataset_argument_is_one_line(tmp_path, monkeypatch, capsys, spec,
-                                                         missing):
-    code, err = _cli(monkeypatch, capsys, "run", "-d", spec, "-p", "csp-lda", "-o",
-                     str(tmp_path / "out"))
-    assert code == 2
-    assert missing in err and f"{spec}:" in err and "Traceback" not in err
-    assert not (tmp_path / "out" / "results").exists()
-
-
-def _random_bytes(path: Path) -> Path:
-    path.write_bytes(np.random.default_rng(0).bytes(3000))
-    return path
-
-
-@pytest.mark.parametrize("name, spec, pipeline, reason", [
-    ("table.csv", "tabular:path='{path}',target='y'", "tab-lr", "UnicodeDecodeError"),
-    ("table.parquet", "tabular:path='{path}',target='y'", "tab-lr", "ArrowInvalid"),
-    ("mols.csv", "molecule-files:path='{path}',target_column='y'", "mol-morgan-rf",
-     "UnicodeDecodeError"),
-])
-def test_an_unreadable_table_is_one_line_naming_the_file(tmp_path, monkeypatch, capsys, name,
-                                                          spec, pipeline, reason):
-    path = _random_bytes(tmp_path / name)
-    code, err = _cli(monkeypatch, capsys, "run", "-d", spec.format(path=path), "-p", pipeline,
-                     "-o", str(tmp_path / "out"), "--no-report")
-    assert code == 2
-    assert str(path) in err and reason in err and "Traceback" not in err
-
-
-def test_a_truncated_abide_archive_is_one_line(tmp_path, monkeypatch, capsys, real_data):
-    source = real_data / "abide_pcp_cc200"
-    root = tmp_path / "abide"
-    root.mkdir()
-    for csv in source.glob("*.csv"):
-        (root / csv.name).write_bytes(csv.read_bytes())
-    archive = root / "cc200_timeseries_float16.npz"
-    with (source / archive.name).open("rb") as handle:
-        archive.write_bytes(handle.read(1_000_000))
-    code, err = _cli(monkeypatch, capsys, "run", "-d", f"abide-cc200:root='{root}'", "-p",
-                     "fc-corr-lr", "-o", str(tmp_path / "out"), "--no-report")
-    assert code == 2
-    assert "BadZipFile" in err and str(archive) in err
 
 
 @pytest.mark.parametrize("address", ["notaurl", "127.0.0.1:8786", "tcp://"])

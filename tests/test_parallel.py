@@ -19,16 +19,16 @@ def _square(x: int) -> int:
     return x * x
 
 
-def test_loky_map_and_bad_start_method():
+def test_loky_map_and_bad_start_method(tmp_path):
     assert sorted(map_units(_square, range(5), jobs=2, start_method="loky")) == [0, 1, 4, 9, 16]
     assert list(map_units(_square, range(3))) == [0, 1, 4]
     with pytest.raises(InputError, match="start_method"):
         map_units(_square, range(2), jobs=2, start_method="spawnish")  # before anything runs
     with pytest.raises(InputError, match="start_method"):
-        execute(plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out="unused")),
+        execute(plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out=tmp_path)),
                 jobs=2, start_method="threads")
     with pytest.raises(InputError, match="start_method"):
-        plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out="unused",
+        plan(RunConfig(datasets=[SMALL], pipelines=["bandpower-lda"], out=tmp_path,
                        start_method="spawn"))
 
 

@@ -9,7 +9,7 @@ from neurocompare.protocols.registry import PROTOCOLS, make_splitter
 
 
 def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
-    rows = [{"subject": s, "session": str(k), "run": "0", "onset": float(t),
+    rows = [{"subject": s, "session": str(k), "run": str(t % 2), "onset": float(t),
              "site": "AB"[s % 2], "recording": f"{s}/{k}/{t // 2}",
              "scaffold": f"S{t % 10}", "date": float(t),
              "source": "train" if t < 3 * n_trials // 4 else "test",
@@ -24,7 +24,8 @@ def _metadata(n_subjects=3, n_sessions=2, n_trials=20):
 @pytest.mark.parametrize("name", list(PROTOCOLS))
 def test_folds_are_disjoint_and_stable(name):
     meta, y = _metadata(n_subjects=5)
-    params = {"n_splits": 5} if name == "subject-kfold" else {}
+    params = {"subject-kfold": {"n_splits": 5},
+              "learning-curve": {"sizes": (0.4, 1.0)}}.get(name, {})  # 10 % of 8 is too few
     splitter = make_splitter(name, seed=3, **params)
     folds = list(splitter.folds(meta, y))
     assert folds
@@ -106,3 +107,33 @@ def test_recording_kfold_keeps_every_window_of_a_recording_in_one_fold():
     assert any(set(meta.recording[f.train]) & set(meta.recording[f.test]) for f in leaky)
     with pytest.raises(InputError, match="by: expected a metadata column"):
         list(make_splitter("recording-kfold", by="tape").folds(meta, y))
+
+
+def test_cross_run_tests_every_run_once_and_never_mixes_a_run():
+    meta, y = _metadata(n_subjects=2, n_sessions=2, n_trials=12)
+    meta["run"] = (meta["onset"] // 4).astype(int).astype(str)  # 3 runs of 4 trials
+    folds = list(make_splitter("cross-run").folds(meta, y))
+    assert len(folds) == 2 * 2 * 3
+    tested = []
+    for fold in folds:
+        assert not set(meta.run[fold.train]) & set(meta.run[fold.test])
+        assert meta.run[fold.test].nunique() == 1
+        used = meta.iloc[np.r_[fold.train, fold.test]]
+        assert len(used[["subject", "session"]].drop_duplicates()) == 1
+        # training holds every other run of the session
+        assert len(fold.train) == 8 and meta.run[fold.train].nunique() == 2
+        tested.append(tuple(meta.loc[fold.test[0], ["subject", "session", "run"]]))
+        assert fold.id.endswith(f"/run={tested[-1][2]}")
+    assert len(set(tested)) == len(folds)
+    assert sorted(np.concatenate([f.test for f in folds])) == list(range(len(meta)))
+
+
+def test_cross_run_needs_two_runs_in_every_session():
+    meta, y = _metadata(n_subjects=1, n_sessions=1)
+    meta["run"] = "0"
+    with pytest.raises(InputError, match=r"protocol 'cross-run': expected at least 2 runs "
+                       r"per subject and session \(metadata column run\), got "
+                       r"\"1 run \['0'\] in subject 1 session 0\""):
+        list(make_splitter("cross-run").folds(meta, y))
+    with pytest.raises(InputError, match=r"missing \['run'\]"):
+        list(make_splitter("cross-run").folds(meta.drop(columns="run"), y))

@@ -101,3 +101,64 @@ def test_a_batch_keeps_columns_only_some_rows_have(tmp_path):
                        "train_epochs": 12}])
     table = store.table().set_index("key")
     assert table.loc["b", "train_epochs"] == 12 and pd.isna(table.loc["a", "train_epochs"])
+
+
+def _three_files(store: ResultStore) -> None:
+    store.write_many(_rows(1))  # k0.parquet
+    store.write_many(_rows(4, start=1))
+    store.write_many([row | {"train_epochs": 3} for row in _rows(3, start=5)])
+
+
+def test_compaction_merges_every_file_into_one_keeping_rows_and_keys(tmp_path):
+    store = ResultStore(tmp_path)
+    _three_files(store)
+    (store.folder / ".batch-x.abc.tmp").write_bytes(b"a killed write")
+    before, keys = store.table(), store.keys()
+    merged = store.compact()
+    assert [p.name for p in store.folder.glob("*.parquet")] == [merged.name]
+    assert store.keys() == keys and store.has("k0") and store.has("k7")
+    assert store.table().equals(before)  # same rows, columns, types and order
+    assert store.compact() is None  # nothing left to merge
+
+
+def test_a_compaction_killed_before_removing_old_files_shows_no_duplicate(tmp_path,
+                                                                         monkeypatch):
+    """The merged file is complete before any old file goes: a kill in between leaves
+    every key in two files, and readers still see one row per key."""
+    from pathlib import Path
+
+    store = ResultStore(tmp_path)
+    _three_files(store)
+    before = store.table()
+    unlink = Path.unlink
+
+    def killed(path, missing_ok=False):
+        if path.suffix == ".parquet":
+            raise KeyboardInterrupt  # the kill, right after the merged file was renamed
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.compact()
+    monkeypatch.setattr(Path, "unlink", unlink)
+    assert len(list(store.folder.glob("*.parquet"))) == 4  # 3 old + the merged one
+    assert store.table().equals(before)
+    assert store.values("train_epochs", ["k5", "k0", "k9"]) == {"k5": 3}
+    store.compact()  # the next run's compaction finishes the job
+    assert len(list(store.folder.glob("*.parquet"))) == 1 and store.table().equals(before)
+
+
+def test_a_key_in_two_files_is_read_from_the_newer_one_only(tmp_path):
+    """Two runs that computed the same keys at once: one row per key, the newest file's."""
+    import os
+
+    store = ResultStore(tmp_path)
+    old = store.write_many(_rows(3))  # k0, k1, k2
+    newer = store.write_many([row | {"accuracy": 0.5} for row in _rows(2, start=1)])
+    os.utime(old, ns=(1, 1))  # whatever the clock resolution: old is older
+    table = store.table().set_index("key")
+    assert list(table.index) == ["k0", "k1", "k2"]
+    assert table["accuracy"].tolist() == [0.0, 0.5, 0.5]
+    assert store.values("accuracy", ["k0", "k2"]) == {"k0": 0.0, "k2": 0.5}
+    assert store.compact() is not None and not old.exists() and not newer.exists()
+    assert store.table().set_index("key")["accuracy"].tolist() == [0.0, 0.5, 0.5]

@@ -56,6 +56,19 @@ def test_parallel_and_dask_give_identical_results(tmp_path):
         assert got.equals(seq), other
 
 
+def test_cross_run_protocol_end_to_end(tmp_path):
+    dataset = ("simulated-mi", {"n_subjects": 2, "n_sessions": 1, "n_trials_per_class": 12,
+                                "n_runs": 3})
+    config = RunConfig(datasets=[dataset], pipelines=["bandpower-lda"], protocol="cross-run",
+                       out=tmp_path, jobs=1)
+    reports = execute(plan(config))
+    assert sum(r.computed for r in reports) == 2 * 3 and not any(r.errors for r in reports)
+    table = ResultStore(tmp_path).table()
+    assert (table["n_train"] == 16).all() and (table["n_test"] == 8).all()
+    assert np.isfinite(table["accuracy"]).all()
+    assert sorted(table["fold"].str.rpartition("/")[2].unique()) == ["run=0", "run=1", "run=2"]
+
+
 KILL_RUN = ("simulated-mi:n_subjects=3,n_trials_per_class=10", "bandpower-lda",
             "shallow-convnet:net__max_epochs=2")
 
@@ -89,9 +102,11 @@ def test_kill_midway_then_resume_without_duplicates_or_recompute(tmp_path):
     child.join(timeout=600)
     assert child.exitcode == 9, "the run should have died at 8 stored results"
     store = ResultStore(out)
-    before = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}
+    files = list(store.folder.glob("*.parquet"))
     stored = len(store.keys())  # fast folds share files (ResultBuffer), slow ones do not
-    assert 8 <= stored < 60 and len(before) <= stored
+    assert 8 <= stored < 60 and len(files) <= stored
+    cols = ["key", "created_at", "fit_time_s", "accuracy"]
+    before = store.table()[cols].sort_values("key", ignore_index=True)
     args = [*CLI, "run", "-d", KILL_RUN[0], "-p", KILL_RUN[1], "-p", KILL_RUN[2],
             "-o", str(out), "--no-report"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=600)
@@ -100,8 +115,9 @@ def test_kill_midway_then_resume_without_duplicates_or_recompute(tmp_path):
     assert f"{60 - stored} results computed, {stored} already stored" in text
     table = store.table()
     assert len(table) == 3 * 2 * 5 * 2 and not table.duplicated(["pipeline", "fold"]).any()
-    after = {p.name: p.stat().st_mtime_ns for p in store.folder.glob("*.parquet")}
-    assert all(after[name] == mtime for name, mtime in before.items())  # not recomputed
+    after = table[table["key"].isin(before["key"])][cols].sort_values("key", ignore_index=True)
+    assert after.equals(before)  # not recomputed: the same rows, times and all
+    assert len(list(store.folder.glob("*.parquet"))) == 1  # compacted at the end of the run
     assert not list(store.folder.glob(".*.tmp"))
 
 

@@ -103,6 +103,22 @@ def test_erd_default_keeps_fingerprint_and_data():
     assert len(others) == 2 and "c5aa24c6e10c" not in others
 
 
+def test_runs_split_each_session_without_changing_data_or_keys():
+    small = dict(n_subjects=1, n_sessions=2, n_trials_per_class=6)
+    one, three = SimulatedMotorImagery(**small), SimulatedMotorImagery(**small, n_runs=3)
+    assert SimulatedMotorImagery(n_runs=1).fingerprint() == "c5aa24c6e10c"
+    assert three.fingerprint() != one.fingerprint()
+    a, b = one.load_subject(1), three.load_subject(1)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert set(a.metadata["run"]) == {"0"}
+    runs = b.metadata.groupby("session")["run"].apply(list)
+    assert runs.tolist() == [["0"] * 4 + ["1"] * 4 + ["2"] * 4] * 2  # consecutive blocks
+    with pytest.raises(InputError, match="n_runs"):
+        SimulatedMotorImagery(**small, n_runs=13).subjects()
+    with pytest.raises(InputError, match="n_runs"):
+        SimulatedMotorImagery(n_runs=0).subjects()
+
+
 def test_bad_scenario_and_short_waveform_epochs_are_named():
     with pytest.raises(InputError, match=r"scenario.*'erd', 'waveform', 'null'"):
         SimulatedMotorImagery(scenario="erp").subjects()

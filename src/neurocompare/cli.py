@@ -7,7 +7,6 @@ already stored are never lost.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import tomllib
 from pathlib import Path
@@ -18,14 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from neurocompare import __version__
+from neurocompare import __version__, _listing
 from neurocompare._errors import InputError, input_error
-from neurocompare._spec import literal
-from neurocompare.config import DATA_ROOT_ENV
-from neurocompare.data.registry import DATASETS, parse_dataset_spec
+from neurocompare._spec import literal, parse_value
+from neurocompare.config import DATA_ROOT_ENV, set_data_root
+from neurocompare.data.registry import parse_dataset_spec
 from neurocompare.pipelines.generators.catalogue import GENERATOR_SPECS
 from neurocompare.pipelines.registry import PIPELINES
-from neurocompare.protocols.registry import PROTOCOLS
 from neurocompare.records.store import ResultStore
 from neurocompare.report.build import build_report
 from neurocompare.report.generation import build_generation_report
@@ -40,6 +38,7 @@ from neurocompare.runner import (
 )
 from neurocompare.runner.config import check_config
 from neurocompare.runner.generation import GenerationConfig, run_generation
+from neurocompare.runner.selection import parse_subject_ids
 from neurocompare.stats.summary import largest_budget, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -51,7 +50,11 @@ logger = logging.getLogger("neurocompare")
 
 _CONFIG_KEYS = {"datasets", "pipelines", "protocol", "protocol_params", "out", "jobs", "seed",
                 "scheduler", "permutations", "tune", "tune_cpu_s", "explain", "explain_options",
-                "start_method", "probe_share"}
+                "start_method", "probe_share", "report", "subjects"}
+
+
+_DATA_ROOT_HELP = (f"Folder of the real datasets (or set {DATA_ROOT_ENV}): a dataset with a "
+                   "conventional folder reads <data root>/<folder> unless given its root.")
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -59,9 +62,11 @@ def _read_config(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise input_error("--config", "an existing TOML file", str(path))
     try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise input_error(str(path), "valid TOML", str(exc)) from exc
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, tomllib.TOMLDecodeError) else \
+            f"{type(exc).__name__}: {exc}"
+        raise input_error(str(path), "valid TOML (UTF-8 text)", reason) from exc
     unknown = sorted(set(raw) - _CONFIG_KEYS)
     if unknown:
         raise input_error(str(path), f"keys among {sorted(_CONFIG_KEYS)}", unknown)
@@ -75,6 +80,8 @@ def _read_config(path: Path) -> dict[str, Any]:
             params = {k: v for k, v in entry.items() if k != "name"}
             entries.append((entry["name"], params))
         raw["datasets"] = entries
+    if not isinstance(raw.get("report", True), bool):
+        raise input_error(f"{path}: report", "true or false", raw["report"])
     return raw
 
 
@@ -145,21 +152,29 @@ def run(
         "and the operation ledger; the first fold is always measured (inf: every "
         "fold).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML run configuration.")] = None,
-    report: Annotated[bool, typer.Option(help="Write the HTML report at the end.")] = True,
+    report: Annotated[bool | None, typer.Option(
+        "--report/--no-report", help="Write the HTML report at the end (default: yes, or "
+        "the configuration's report key).", show_default=False)] = None,
     sanity: Annotated[bool, typer.Option(
         help="First check that each deep pipeline can overfit 40 training trials (train "
         "accuracy >= 0.95): catches broken wiring, input scale, dead learning rates.")] = False,
-    data_root: Annotated[Path | None, typer.Option(
-        help=f"Folder of the real datasets (or set {DATA_ROOT_ENV}).")] = None,
+    data_root: Annotated[Path | None, typer.Option(help=_DATA_ROOT_HELP)] = None,
+    subject: Annotated[list[str] | None, typer.Option(
+        "--subject", help="Only this subject (repeatable, or comma-separated: 1,3), in "
+        "every dataset; ids as the dataset spells them (`1`, `sub01`).")] = None,
 ) -> None:
     """Run a comparison and store one result row per (pipeline, fold)."""
     values = _read_config(config) if config else {}
+    in_file = values.pop("report", True)  # the flag, when given, wins over the file
+    report = in_file if report is None else report
     if dataset:
         values["datasets"] = [parse_dataset_spec(spec) for spec in dataset]
     if pipeline:
         values["pipelines"] = pipeline
     if protocol_param:
         values["protocol_params"] = _protocol_params(protocol_param)
+    if subject:
+        values["subjects"] = parse_subject_ids(subject)
     for key, value in (("protocol", protocol), ("out", out), ("jobs", jobs), ("seed", seed),
                        ("scheduler", scheduler), ("start_method", start_method),
                        ("permutations", permutations),
@@ -169,8 +184,7 @@ def run(
             values[key] = value
     if "pipelines" in values:
         values["pipelines"] = _expand_pipelines(values["pipelines"])
-    if data_root is not None:
-        os.environ[DATA_ROOT_ENV] = str(data_root.expanduser().resolve())
+    set_data_root(data_root)
     cfg = RunConfig(**values)
     check_config(cfg)  # before the sanity check: a bad seed or output folder fails first
     extra = {"sanity": _sanity(cfg)} if sanity else None
@@ -201,12 +215,14 @@ def run(
 
 def _protocol_params(items: list[str]) -> dict[str, Any]:
     """``key=value`` strings -> splitter parameters (values are Python literals)."""
-    params = {}
+    params: dict[str, Any] = {}
     for item in items:
-        key, eq, value = item.partition("=")
-        if not eq:
+        key, eq, value = (part.strip() for part in item.partition("="))
+        if not eq or not key:
             raise input_error("--protocol-param", "key=value", item)
-        params[key] = literal(value)
+        if key in params:
+            raise input_error("--protocol-param", f"{key} given once", item)
+        params[key] = parse_value(f"--protocol-param {key}", value)
     return params
 
 
@@ -264,8 +280,10 @@ def explain_command(
         "--pipeline", "-p", help="Only these pipelines (repeatable).")] = None,
     n_repeats: Annotated[int, typer.Option(help="Permutations per group.")] = 10,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+    data_root: Annotated[Path | None, typer.Option(help=_DATA_ROOT_HELP)] = None,
 ) -> None:
     """Re-fit the stored run's folds and write importance tables, maps and the report."""
+    set_data_root(data_root)
     if not ResultStore(results).keys():
         raise input_error("RESULTS", "the output folder of a run (with results)", str(results))
     summary_ = explain_results(results, tuple(method or ("permutation",)), pipeline,
@@ -296,8 +314,10 @@ def generate(
     device: Annotated[str, typer.Option(help="Torch device of the networks.")] = "cpu",
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("results"),
+    data_root: Annotated[Path | None, typer.Option(help=_DATA_ROOT_HELP)] = None,
 ) -> None:
     """Compare molecule generators (deep vs traditional) on a SMILES corpus; write the report."""
+    set_data_root(data_root)
     seed_list = [literal(s.strip()) for s in seeds.split(",") if s.strip()]
     config = GenerationConfig(corpus=corpus, generators=generator or ["gen-ngram", "gen-copy"],
                               seeds=seed_list, n_samples=n_samples, split=split, fcd=fcd,
@@ -325,37 +345,25 @@ def generators() -> None:
     console.print(view)
 
 
-@app.command()
-def datasets() -> None:
-    """List the registered datasets and loaders."""
-    view = Table(title="Datasets")
-    for column in ("name", "kind", "description"):
-        view.add_column(column)
-    for name, cls in DATASETS.items():
-        view.add_row(name, cls.kind, cls.description)
-    console.print(view)
+_NAME_HELP = "Show this one's parameters (type, default, description)."
 
 
 @app.command()
-def pipelines() -> None:
-    """List the registered pipelines with their family."""
-    view = Table(title="Pipelines")
-    for column in ("name", "family", "data", "description"):
-        view.add_column(column)
-    for name, spec in PIPELINES.items():
-        view.add_row(name, spec.family, ",".join(spec.kinds), spec.description)
-    console.print(view)
+def datasets(name: Annotated[str | None, typer.Argument(help=_NAME_HELP)] = None) -> None:
+    """List the registered datasets and loaders, or describe one."""
+    console.print(_listing.datasets(name))
 
 
 @app.command()
-def protocols() -> None:
-    """List the evaluation protocols."""
-    view = Table(title="Protocols")
-    view.add_column("name")
-    view.add_column("description")
-    for name, spec in PROTOCOLS.items():
-        view.add_row(name, spec.description)
-    console.print(view)
+def pipelines(name: Annotated[str | None, typer.Argument(help=_NAME_HELP)] = None) -> None:
+    """List the registered pipelines with their family, or describe one."""
+    console.print(_listing.pipelines(name))
+
+
+@app.command()
+def protocols(name: Annotated[str | None, typer.Argument(help=_NAME_HELP)] = None) -> None:
+    """List the evaluation protocols, or describe one."""
+    console.print(_listing.protocols(name))
 
 
 @app.callback()
@@ -367,8 +375,23 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
 
 def main() -> None:
     """Console entry point: user-input errors become one line and exit status 2."""
+    code = 0
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's: an unknown option, a value of a wrong type
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help is printed (typer's test)
+            sys.exit(2)
+        ctx = getattr(exc, "ctx", None)
+        _error_line(f"{exc.format_message()} (see `{ctx.command_path if ctx else 'neurocompare'}"
+                    " --help`)")
+    except typer.Abort:
+        _error_line("aborted")
     except InputError as exc:
-        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
-        sys.exit(2)
+        _error_line(str(exc))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error_line(message: str) -> None:
+    """Write ``message`` as one ``error:`` line on stderr and exit with status 2."""
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")
+    sys.exit(2)

@@ -88,6 +88,7 @@ class ABIDECC200(Dataset):
     loading_unit = "dataset"
     #: The diagnosis target leaves dataset keys as they were before ``target`` existed.
     fingerprint_defaults: ClassVar[dict[str, Any]] = {"target": "asd"}
+    data_folder = "abide_pcp_cc200"
 
     root: str | Path | None = None
     qc: str = "871"
@@ -97,7 +98,9 @@ class ABIDECC200(Dataset):
     target: str = "asd"
 
     def _root(self) -> Path:
-        return Path(self.root) if self.root is not None else dataset_path("abide_pcp_cc200")
+        if self.root is not None:
+            return Path(self.root)
+        return dataset_path(self.data_folder, dataset=self.name)
 
     def subjects(self) -> list[str]:
         """One loading unit holding every subject (see the module docstring)."""

@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurocompare._errors import input_error
+from neurocompare._errors import InputError, input_error
 from neurocompare.data.containers import NeuralData, concat_data, validate_data
 
-__all__ = ["WHOLE_DATASET", "Dataset", "labels_to_codes"]
+__all__ = ["WHOLE_DATASET", "Dataset", "labels_to_codes", "match_subjects", "unknown_subject"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,10 @@ class Dataset(ABC):
         original behaviour. :meth:`fingerprint` leaves a parameter out while it equals its
         entry here, so adding a backwards-compatible option does not change the key of any
         stored result.
+    data_folder : str or None
+        The conventional folder of the dataset under the data root
+        (:func:`neurocompare.config.data_root`, ``--data-root``), which its ``root``
+        parameter defaults to; None for loaders of the user's own files, given by path.
     """
 
     name: ClassVar[str] = ""
@@ -67,6 +71,7 @@ class Dataset(ABC):
     scope_note: ClassVar[str] = ""
     loading_unit: ClassVar[str] = "subject"
     fingerprint_defaults: ClassVar[dict[str, Any]] = {}
+    data_folder: ClassVar[str | None] = None
 
     # -- to implement ------------------------------------------------------------------
     @abstractmethod
@@ -117,8 +122,7 @@ class Dataset(ABC):
         """
         available = self.subjects()
         if subject not in available:
-            shown = available if len(available) <= 20 else [*available[:20], "..."]
-            raise input_error(f"{self.name}: subject", f"one of {shown}", subject)
+            raise unknown_subject(self.name, available, subject)
         data = self._load_subject(subject)
         validate_data(data, source=f"{self.name} subject {subject}")
         if self.loading_unit == "subject" and not (data.metadata["subject"] == subject).all():
@@ -135,6 +139,50 @@ class Dataset(ABC):
     def load(self, subjects: Sequence[Any] | None = None) -> NeuralData:
         """Load and concatenate several subjects (all by default)."""
         return concat_data(list(self.iter_subjects(subjects)))
+
+
+def unknown_subject(source: str, available: Sequence[Any], subject: Any) -> InputError:
+    """The error for a subject id that ``source`` (a dataset name) does not hold, listing
+    the first 20 of ``available``."""
+    available = list(available)
+    shown = available if len(available) <= 20 else [*available[:20], "..."]
+    return input_error(f"{source}: subject", f"one of {shown}", subject)
+
+
+_MISSING = object()
+
+
+def match_subjects(source: str, available: Sequence[Any], requested: Sequence[Any]
+                   ) -> list[Any]:
+    """The entries of ``available`` that ``requested`` names, in ``available``'s order.
+
+    A requested id matches the available id equal to it, or else the one spelled the same
+    (``"3"`` selects subject ``3``, ``3`` selects ``"3"``), so ids typed on a command line or
+    in a TOML file need not repeat the dataset's types.
+
+    Parameters
+    ----------
+    source : str
+        Dataset name, shown in the error.
+    available : sequence
+        The dataset's subject ids.
+    requested : sequence
+        The ids asked for (duplicates are ignored).
+
+    Raises
+    ------
+    InputError
+        For the first requested id matching none (the message lists the available ones).
+    """
+    available = list(available)
+    by_text = {str(subject): subject for subject in available}
+    chosen = set()
+    for subject in requested:
+        match = subject if subject in available else by_text.get(str(subject), _MISSING)
+        if match is _MISSING:
+            raise unknown_subject(source, available, subject)
+        chosen.add(match)
+    return [subject for subject in available if subject in chosen]
 
 
 def labels_to_codes(labels: Sequence[Any], class_names: Sequence[str], source: str) -> np.ndarray:

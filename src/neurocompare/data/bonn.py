@@ -96,6 +96,10 @@ class BonnEpilepsy(Dataset):
     sets : str
         Which set letters to load, each becoming a class, e.g. ``"AE"`` (healthy eyes open vs
         seizure) or ``"ABCDE"`` (five classes).
+    window_s : float, optional
+        Cut each segment into windows of this many seconds, each a trial that keeps its
+        segment in the metadata column ``recording`` (see the module docstring); None keeps
+        whole segments.
     """
 
     name = "bonn-epilepsy"
@@ -104,6 +108,8 @@ class BonnEpilepsy(Dataset):
     scope_note = ("No subject ids: all segments form one pseudo-subject, k-fold mixes segments "
                   "of the same people, so scores are optimistic.")
 
+    data_folder = "bonn_epilepsy"
+
     root: str | Path | None = None
     sets: str = "AE"
     window_s: float | None = None
@@ -111,7 +117,9 @@ class BonnEpilepsy(Dataset):
     fingerprint_defaults: ClassVar[dict[str, Any]] = {"window_s": None}
 
     def _root(self) -> Path:
-        return Path(self.root) if self.root is not None else dataset_path("bonn_epilepsy")
+        if self.root is not None:
+            return Path(self.root)
+        return dataset_path(self.data_folder, dataset=self.name)
 
     def _letters(self) -> list[str]:
         letters = list(self.sets.upper()) if isinstance(self.sets, str) else []

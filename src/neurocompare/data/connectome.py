@@ -194,7 +194,27 @@ def timeseries_data(series: Sequence[np.ndarray], table: pd.DataFrame, *, label:
 # -- loaders ---------------------------------------------------------------------------------
 @dataclass
 class _PhenotypeFiles(Dataset):
-    """Shared parameters and row handling of the per-subject-file loaders."""
+    """Shared parameters and row handling of the per-subject-file loaders.
+
+    Parameters
+    ----------
+    phenotype : str or Path
+        CSV/TSV/Parquet table, one row per subject (or scan).
+    root : str or Path, optional
+        Folder the file names are relative to (default: the table's folder).
+    file_column : str
+        Column holding each row's file name (when ``pattern`` is not given).
+    pattern : str, optional
+        File name built from the row, e.g. ``"{FILE_ID}_rois_cc200.1D"``.
+    label, subject : str
+        Label and subject-id columns.
+    site, session : str, optional
+        Site (for ``leave-site-out``) and session columns.
+    covariates : sequence of str
+        Columns copied into the metadata (age, sex, motion...).
+    class_names : sequence of str, optional
+        Class order (default: the sorted label values as text).
+    """
 
     kind = "timeseries"
     loading_unit = "dataset"
@@ -270,24 +290,10 @@ class TimeseriesFiles(_PhenotypeFiles):
 
     Parameters
     ----------
-    phenotype : str or Path
-        CSV/TSV/Parquet table, one row per subject (or scan).
-    root : str or Path, optional
-        Folder the file names are relative to (default: the table's folder).
-    file_column : str
-        Column holding each row's file name (when ``pattern`` is not given).
-    pattern : str, optional
-        File name built from the row, e.g. ``"{FILE_ID}_rois_cc200.1D"``.
-    label, subject : str
-        Label and subject-id columns.
-    site, session : str, optional
-        Site (for ``leave-site-out``) and session columns.
-    covariates : sequence of str
-        Columns copied into the metadata (age, sex, motion...).
-    class_names : sequence of str, optional
-        Class order (default: the sorted label values as text).
     mmap : bool
         Memory-map ``.npy`` files.
+    **others
+        The phenotype-table parameters of :class:`_PhenotypeFiles`.
     """
 
     name = "timeseries-files"
@@ -326,7 +332,8 @@ class NiftiAtlas(_PhenotypeFiles):
     low_pass, high_pass : float, optional
         Band-pass edges in Hz.
     **others
-        As :class:`TimeseriesFiles` (``file_column``/``pattern`` name the images).
+        The phenotype-table parameters of :class:`_PhenotypeFiles` (``file_column`` or
+        ``pattern`` name the images).
     """
 
     name = "nifti-atlas"

@@ -93,7 +93,6 @@ class DTIDataset(Dataset):
 
     kind = "pairs"
     loading_unit = "dataset"
-    folder: ClassVar[str] = ""
     threshold: ClassVar[float] = 0.0
     censored_at: ClassVar[float | None] = None
     units: ClassVar[str] = ""
@@ -106,7 +105,9 @@ class DTIDataset(Dataset):
     subset_seed: int = 0
 
     def _root(self) -> Path:
-        return Path(self.root) if self.root is not None else dataset_path(self.folder)
+        if self.root is not None:
+            return Path(self.root)
+        return dataset_path(self.data_folder, dataset=self.name)
 
     def subjects(self) -> list[str]:
         """One pseudo-subject, ``"all"``: every pair of the set."""
@@ -205,7 +206,7 @@ class Davis(DTIDataset):
                    "pKd values, 70 % at the 5.0 censoring floor; DeepDTA's setting-1 folds")
     scope_note = ("Protocols: dti-setting1 (DeepDTA's warm split), cold-drug, cold-target, "
                   "cold-pair.")
-    folder = "davis_dti"
+    data_folder = "davis_dti"
     threshold = 7.0
     censored_at = 5.0
     units = "pKd"
@@ -220,7 +221,7 @@ class KIBA(DTIDataset):
                    "118,254 measured KIBA scores; DeepDTA's setting-1 folds")
     scope_note = ("Protocols: dti-setting1 (DeepDTA's warm split), cold-drug, cold-target, "
                   "cold-pair.")
-    folder = "kiba_dti"
+    data_folder = "kiba_dti"
     threshold = 12.1
     units = "KIBA score"
     lengths = (100, 1000)

@@ -55,7 +55,6 @@ class _PublishedSet(Dataset):
     """A published molecule table under the data root (see the module docstring)."""
 
     kind = "molecules"
-    folder: ClassVar[str] = ""
     file: ClassVar[str] = ""
     smiles_column: ClassVar[str] = "Drug"
     target_column: ClassVar[str] = "Y"
@@ -68,7 +67,8 @@ class _PublishedSet(Dataset):
     standardize: bool = True
 
     def _path(self) -> Path:
-        root = Path(self.root) if self.root is not None else dataset_path(self.folder)
+        root = Path(self.root) if self.root is not None \
+            else dataset_path(self.data_folder, dataset=self.name)
         return root / self.file
 
     def subjects(self) -> list[str]:
@@ -129,7 +129,7 @@ class TDCBBBMartins(_PublishedSet):
                    "conflicting labels (57 and 11 after salt stripping) merged or dropped: "
                    "1955 molecules; AUROC as TDC; same molecules as MoleculeNet BBBP")
     scope_note = "Analogues share scaffolds: use the scaffold protocols (TDC: scaffold split)."
-    folder, file = "tdc_bbb_martins", "bbb_martins.tab"
+    data_folder, file = "tdc_bbb_martins", "bbb_martins.tab"
     label_names: ClassVar[dict[Any, str]] = {0: "non-penetrating", 1: "penetrating"}
 
 
@@ -142,7 +142,7 @@ class TDCCYP3A4Veith(_PublishedSet):
     root : str or Path, optional
         Folder of ``cyp3a4_veith.tab``; default ``<data root>/tdc_cyp3a4_veith``.
     standardize : bool
-        As for :class:`TDCBBBMartins`.
+        Strip salts and neutralise (default) or keep the published SMILES as they are.
     """
 
     name = "tdc-cyp3a4-veith"
@@ -150,7 +150,7 @@ class TDCCYP3A4Veith(_PublishedSet):
                    "rows (41.5 % inhibitors); salt stripping reveals 30 duplicated and 1 "
                    "conflicting structure: 12,295 molecules; AUPRC as TDC")
     scope_note = "Analogues share scaffolds: use the scaffold protocols (TDC: scaffold split)."
-    folder, file = "tdc_cyp3a4_veith", "cyp3a4_veith.tab"
+    data_folder, file = "tdc_cyp3a4_veith", "cyp3a4_veith.tab"
     label_names: ClassVar[dict[Any, str]] = {0: "non-inhibitor", 1: "inhibitor"}
 
 
@@ -168,7 +168,7 @@ class TDCClearanceMicrosomeAZ(_PublishedRegression):
         Folder of ``clearance_microsome_az.csv``; default
         ``<data root>/tdc_clearance_microsome_az``.
     standardize : bool
-        As for :class:`TDCBBBMartins`.
+        Strip salts and neutralise (default) or keep the published SMILES as they are.
     duplicate_tolerance : float
         Merged duplicates spreading more than this many target units are reported.
     log_target : bool
@@ -181,7 +181,7 @@ class TDCClearanceMicrosomeAZ(_PublishedRegression):
                    "microsomes (mL/min/g), regression, 1102 rows; censored at 3 and 150, "
                    "right-skewed (log_target=True regresses log10); Spearman as TDC")
     scope_note = "Analogues share scaffolds: use the scaffold protocols (TDC: scaffold split)."
-    folder, file = "tdc_clearance_microsome_az", "clearance_microsome_az.csv"
+    data_folder, file = "tdc_clearance_microsome_az", "clearance_microsome_az.csv"
     target_units = "mL/min/g"
 
     log_target: bool = False
@@ -213,7 +213,7 @@ class MoleculeNetESOL(_PublishedRegression):
     root : str or Path, optional
         Folder of ``delaney-processed.csv``; default ``<data root>/moleculenet_esol``.
     standardize : bool
-        As for :class:`TDCBBBMartins`.
+        Strip salts and neutralise (default) or keep the published SMILES as they are.
     duplicate_tolerance : float
         Merged duplicates spreading more than this many log units are reported.
     """
@@ -224,7 +224,7 @@ class MoleculeNetESOL(_PublishedRegression):
                    "differing values) averaged: 1117 molecules; RMSE as MoleculeNet; "
                    "descriptor and ESOL-prediction columns unused")
     scope_note = "Analogues share scaffolds: use the scaffold protocols."
-    folder, file = "moleculenet_esol", "delaney-processed.csv"
+    data_folder, file = "moleculenet_esol", "delaney-processed.csv"
     smiles_column = "smiles"
     target_column = "measured log solubility in mols per litre"
     id_column = "Compound ID"

@@ -72,13 +72,16 @@ class _OASIS(Dataset):
     base_features: ClassVar[tuple[str, ...]] = ()
 
     fingerprint_defaults: ClassVar[dict[str, Any]] = {"target": "dementia"}
+    data_folder = "oasis_mri_tabular"
 
     root: str | Path | None = None
     include_mmse: bool = False
     target: str = "dementia"
 
     def _root(self) -> Path:
-        return Path(self.root) if self.root is not None else dataset_path("oasis_mri_tabular")
+        if self.root is not None:
+            return Path(self.root)
+        return dataset_path(self.data_folder, dataset=self.name)
 
     def subjects(self) -> list[str]:
         """One loading unit holding every row (see the module docstring)."""

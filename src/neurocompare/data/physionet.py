@@ -1,8 +1,10 @@
 """The PhysioNet EEG Motor Movement/Imagery dataset (Schalk et al. 2004; ``eegmmidb``).
 
 Layout as MNE's :mod:`mne.datasets.eegbci` and MOABB's ``PhysionetMI`` read it:
-``<root>/S001/S001R04.edf`` -- 109 subjects, 64 channels at 160 Hz, 14 runs each. Runs
-1-2 are baselines; the task runs come in threes:
+``<root>/S001/S001R04.edf``, where ``root`` defaults to ``<data root>/eegmmidb`` (or, when
+that folder is absent, ``<data root>/MNE-eegbci-data``, the folder
+``mne.datasets.eegbci.load_data(..., path=<data root>)`` downloads into). 109 subjects,
+64 channels at 160 Hz, 14 runs each. Runs 1-2 are baselines; the task runs come in threes:
 
 ============================ ============ ============= =============
 task                         runs         T1            T2
@@ -34,6 +36,7 @@ import numpy as np
 from mne.datasets.eegbci import standardize
 
 from neurocompare._errors import check_option, check_path, input_error
+from neurocompare.config import data_root, dataset_path
 from neurocompare.data.base import Dataset
 from neurocompare.data.containers import NeuralData
 from neurocompare.data.files import Recording, epoch_recordings
@@ -53,6 +56,8 @@ TASKS: dict[str, tuple[tuple[int, ...], str, str]] = {
 }
 #: Where MNE's ``eegbci.load_data`` puts the files under its data folder.
 _MNE_SUBFOLDER = Path("files") / "eegmmidb" / "1.0.0"
+#: The folder ``eegbci.load_data(path=...)`` creates under the path it is given.
+_MNE_FOLDER = "MNE-eegbci-data"
 
 
 def physionet_path(root: str | Path, subject: int, run: int) -> Path:
@@ -131,9 +136,10 @@ class PhysionetMI(Dataset):
 
     Parameters
     ----------
-    root : str or Path
+    root : str or Path, optional
         Folder holding ``S001``, ``S002``, ...; MNE's download folder
-        (``.../MNE-eegbci-data``) also works.
+        (``.../MNE-eegbci-data``) also works. Default: ``<data root>/eegmmidb``, else
+        ``<data root>/MNE-eegbci-data`` when only that exists.
     task : {"imagery_hands", "executed_hands", "imagery_hands_feet", "executed_hands_feet"}
         Which three runs to read and their class names (see the module docstring).
     include_rest : bool
@@ -157,7 +163,9 @@ class PhysionetMI(Dataset):
     scope_note = ("Three runs per task and subject in one session; subjects 88, 92 and 100 "
                   "differ in sampling rate (use resample) and some runs in length.")
 
-    root: str | Path
+    data_folder = "eegmmidb"
+
+    root: str | Path | None = None
     task: str = "imagery_hands"
     include_rest: bool = False
     tmin: float = 0.0
@@ -168,7 +176,13 @@ class PhysionetMI(Dataset):
     runs: tuple[int, ...] | None = None
 
     def _root(self) -> Path:
-        root = check_path("root", self.root, kind="dir")
+        if self.root is not None:
+            root = check_path("root", self.root, kind="dir")
+        else:
+            base = data_root()
+            mne_copy = base / _MNE_FOLDER
+            use_mne = mne_copy.is_dir() and not (base / self.data_folder).is_dir()
+            root = mne_copy if use_mne else dataset_path(self.data_folder, dataset=self.name)
         nested = root / _MNE_SUBFOLDER
         return nested if nested.is_dir() else root
 

@@ -121,6 +121,12 @@ def _gain(positions: np.ndarray, source: np.ndarray, sigma: float) -> np.ndarray
     return np.exp(-0.5 * (dist / sigma) ** 2)
 
 
+def _is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (not a bool, not text)."""
+    return isinstance(value, int | float | np.integer | np.floating) and \
+        not isinstance(value, bool)
+
+
 @dataclass
 class SimulatedMotorImagery(Dataset):
     """Simulated left- vs right-hand motor imagery with planted ERD (the default dataset).
@@ -148,12 +154,15 @@ class SimulatedMotorImagery(Dataset):
     scenario : {"erd", "waveform", "null"}
         What carries the class (see the module docstring). ``'null'`` is the ``'erd'`` data
         with no ERD; ``'waveform'`` is the ``'null'`` data plus the class transients.
+    n_runs : int
+        Runs per session: the session's trials in this many consecutive blocks (metadata
+        column ``run``), for the ``cross-run`` protocol; the signals are the same for any value.
 
     Notes
     -----
-    ``scenario`` came after results on this dataset were stored; at its default ``'erd'`` it
-    is left out of :meth:`fingerprint` (:attr:`Dataset.fingerprint_defaults`), so those
-    results keep their keys.
+    ``scenario`` and ``n_runs`` came after results on this dataset were stored; at their
+    defaults (``'erd'``, 1) they are left out of :meth:`fingerprint`
+    (:attr:`Dataset.fingerprint_defaults`), so those results keep their keys.
 
     Why the traditional features cannot see the ``'waveform'`` class: the two templates
     have the same amplitude spectrum and autocorrelation (one is the other reversed in
@@ -189,18 +198,29 @@ class SimulatedMotorImagery(Dataset):
     duration: float = 3.0
     seed: int = 42
     scenario: str = "erd"
+    n_runs: int = 1
 
-    fingerprint_defaults: ClassVar[dict[str, Any]] = {"scenario": "erd"}
+    fingerprint_defaults: ClassVar[dict[str, Any]] = {"scenario": "erd", "n_runs": 1}
 
     def _check(self) -> None:
-        for field_name in ("n_subjects", "n_sessions", "n_trials_per_class"):
+        for field_name in ("n_subjects", "n_sessions", "n_trials_per_class", "n_runs"):
             value = getattr(self, field_name)
             if not isinstance(value, int) or value < 1:
                 raise input_error(field_name, "a positive integer", value)
-        if not self.effects or any(not 0 <= e < 1 for e in self.effects):
+        if self.n_runs > 2 * self.n_trials_per_class:
+            raise input_error("n_runs", f"at most the trials of a session "
+                              f"({2 * self.n_trials_per_class})", self.n_runs)
+        if not isinstance(self.effects, tuple | list) or not self.effects or any(
+                not _is_real(e) or not 0 <= e < 1 for e in self.effects):
             raise input_error("effects", "values in [0, 1)", self.effects)
-        if self.sfreq < 64:
+        if not _is_real(self.sfreq) or not self.sfreq >= 64:
             raise input_error("sfreq", "at least 64 Hz (beta reaches 30 Hz)", self.sfreq)
+        if not _is_real(self.duration) or not self.duration > ERD_ONSET:
+            raise input_error("duration", f"seconds after the cue, more than the ERD onset "
+                              f"({ERD_ONSET:g} s)", self.duration)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or \
+                not 0 <= self.seed < 2**32:
+            raise input_error("seed", "an integer in [0, 2**32)", self.seed)
         check_option("scenario", self.scenario, SCENARIOS)
         shortest = WAVEFORM["length"] + 2 * WAVEFORM["margin"] + 0.5
         if self.scenario == "waveform" and self.duration < shortest:
@@ -304,8 +324,9 @@ class SimulatedMotorImagery(Dataset):
             self._add_artefacts(rng, X, frontal, sfreq)
             X *= rng.uniform(0.9, 1.1, (1, n_ch, 1))  # session-specific electrode gain
             parts.append(X * 10e-6)  # about 10 microvolts rms
-            rows += [{"subject": subject, "session": str(session), "run": "0", "trial": t,
-                      "onset": 6.0 * t, "effect_size": effect} for t in range(n_per)]
+            rows += [{"subject": subject, "session": str(session),
+                      "run": str(t * self.n_runs // n_per), "trial": t, "onset": 6.0 * t,
+                      "effect_size": effect} for t in range(n_per)]
             labels.append(y)
         info = SignalInfo(
             kind="epochs", class_names=CLASS_NAMES, sfreq=sfreq, ch_names=CHANNELS,

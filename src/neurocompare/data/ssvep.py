@@ -16,8 +16,10 @@ stimulation frequency.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +41,15 @@ DEFAULT_BANDS = ((7.0, 45.0), (12.5, 13.5), (16.5, 17.5), (20.5, 21.5))
 def band_label(band: tuple[float, float]) -> str:
     """Return the group name of a band, e.g. ``"12.5-13.5Hz"``."""
     return f"{band[0]:g}-{band[1]:g}Hz"
+
+
+def _is_band(band: Any) -> bool:
+    """Whether ``band`` is a (low, high) pair of edges in Hz with 0 <= low < high."""
+    if not isinstance(band, tuple | list) or len(band) != 2 or not all(
+            isinstance(edge, int | float) and not isinstance(edge, bool) and math.isfinite(edge)
+            for edge in band):
+        return False
+    return 0 <= band[0] < band[1]
 
 
 @dataclass
@@ -63,13 +74,17 @@ class SSVEPExoskeleton(Dataset):
     scope_note = ("Rest trials come first in every session: shuffled k-fold can exploit slow "
                   "drift; use a blocked split for the honest check.")
 
+    data_folder = "ssvep_exoskeleton"
+
     root: str | Path | None = None
     tmin: float = 2.0
     tmax: float = 4.0
     bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
 
     def _root(self) -> Path:
-        return Path(self.root) if self.root is not None else dataset_path("ssvep_exoskeleton")
+        if self.root is not None:
+            return Path(self.root)
+        return dataset_path(self.data_folder, dataset=self.name)
 
     def subjects(self) -> list[int]:
         """Return subject numbers whose folder exists (1..12 for the full set)."""
@@ -90,8 +105,10 @@ class SSVEPExoskeleton(Dataset):
         return out
 
     def _load_subject(self, subject: int) -> NeuralData:
-        if not self.bands:
-            raise input_error("bands", "at least one (low, high) band", self.bands)
+        if not isinstance(self.bands, tuple | list) or not self.bands or not all(
+                _is_band(band) for band in self.bands):
+            raise input_error("bands", "at least one (low, high) band in Hz, 0 <= low < high",
+                              self.bands)
         paths = self.files(subject)
         parts, rows = [], []
         for session, (raw_path, eve_path) in enumerate(zip(paths[::2], paths[1::2], strict=True)):

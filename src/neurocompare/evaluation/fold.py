@@ -75,8 +75,13 @@ class FoldCache:
     hits: int = 0
 
 
-def _step_key(step: BaseEstimator) -> str:
-    return joblib.hash((type(step).__qualname__, step.get_params(deep=True)))
+def _skipped(step: BaseEstimator | str | None) -> bool:  # switched off: None, "passthrough"
+    return step is None or (isinstance(step, str) and step == "passthrough")
+
+
+def _step_key(step: BaseEstimator | str | None) -> str:
+    return "passthrough" if _skipped(step) else joblib.hash((type(step).__qualname__,
+                                                            step.get_params(deep=True)))
 
 
 def prefix_keys(pipeline: Pipeline) -> tuple[str, ...]:
@@ -99,9 +104,9 @@ def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache,
     for k in range(len(done.steps), len(steps)):
         name, step = steps[k]
         with measure() as fit_cost:
-            train = step.fit_transform(done.train, y_train)
+            train = done.train if _skipped(step) else step.fit_transform(done.train, y_train)
         with measure() as transform_cost:
-            test = step.transform(done.test)
+            test = done.test if _skipped(step) else step.transform(done.test)
         done = _Prefix([*done.steps, (name, step)], train, test,
                        _add(done.fit_cost, fit_cost), _add(done.transform_cost, transform_cost))
         cache.entries["/".join(step_keys[: k + 1])] = done

@@ -190,9 +190,12 @@ def time_groups(info: SignalInfo, n_times: int, window: float = 0.5
 
 def split_pipeline(estimator: BaseEstimator) -> tuple[list[tuple[str, BaseEstimator]],
                                                       BaseEstimator]:
-    """The fitted transform steps and the final estimator (a bare estimator: no steps)."""
+    """The fitted transform steps and the final estimator (a bare estimator: no steps;
+    steps switched off as ``None`` or ``"passthrough"`` are left out)."""
     if isinstance(estimator, Pipeline):
-        return list(estimator.steps[:-1]), estimator.steps[-1][1]
+        return ([(name, step) for name, step in estimator.steps[:-1]
+                 if step is not None and not (isinstance(step, str) and step == "passthrough")],
+                estimator.steps[-1][1])
     return [], estimator
 
 

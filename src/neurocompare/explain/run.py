@@ -38,11 +38,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.metrics import get_scorer_names
 
-from neurocompare._errors import input_error
+from neurocompare._errors import check_option, input_error
 from neurocompare.data.containers import NeuralData
 from neurocompare.explain._layout import final_estimator, split_pipeline
-from neurocompare.explain.grouped import grouped_importance
+from neurocompare.explain.grouped import BAND_MODES, GROUP_TYPES, SCORERS, grouped_importance
 from neurocompare.explain.model_specific import (
     _TREES,
     GRADIENT_METHODS,
@@ -89,6 +90,35 @@ def check_methods(methods: Sequence[str], options: Mapping[str, Any]) -> None:
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise input_error("explain options", f"some of {list(OPTIONS)}", unknown)
+    _check_option_values(options)
+
+
+def _check_option_values(options: Mapping[str, Any]) -> None:
+    """Check the values of explanation options before any fold is fitted."""
+    repeats = options.get("n_repeats", 1)
+    if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer) or repeats < 1:
+        raise input_error("explain option n_repeats", "a positive integer", repeats)
+    scoring = options.get("scoring", "accuracy")
+    if not isinstance(scoring, str) or (scoring not in SCORERS
+                                        and scoring not in get_scorer_names()):
+        raise input_error("explain option scoring", f"one of {list(SCORERS)} (molecule data: "
+                          "a scikit-learn scorer name)", scoring)
+    check_option("explain option band_mode", options.get("band_mode", "permute"), BAND_MODES)
+    types = options.get("group_types", GROUP_TYPES)
+    if isinstance(types, str) or not isinstance(types, Sequence) or not types or \
+            not set(types) <= set(GROUP_TYPES):
+        raise input_error("explain option group_types", f"a list of some of {GROUP_TYPES}",
+                          types)
+    window = options.get("window", 0.5)
+    if isinstance(window, bool) or not isinstance(window, int | float) or not window > 0:
+        raise input_error("explain option window", "a positive length in seconds", window)
+    bands = options.get("bands")
+    if bands is not None and (not isinstance(bands, Mapping) or not bands or not all(
+            isinstance(b, Sequence) and len(b) == 2 and all(
+                isinstance(f, int | float) and not isinstance(f, bool) for f in b)
+            and 0 <= b[0] < b[1] for b in bands.values())):
+        raise input_error("explain option bands", "a table name -> (low, high) in Hz, "
+                          "0 <= low < high", bands)
 
 
 def applicable_methods(estimator: BaseEstimator) -> list[str]:

@@ -14,6 +14,7 @@ indices only, and calibration trials are removed from the target's test set.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,7 +23,16 @@ import pandas as pd
 from neurocompare._errors import input_error
 from neurocompare.protocols.splitters import CrossSubject, Splitter
 
-__all__ = ["CalibrationBudget", "LearningCurve", "stratified_take"]
+__all__ = ["MIN_TRAIN_PER_CLASS", "CalibrationBudget", "LearningCurve", "stratified_take"]
+
+#: The fewest training trials per class (training samples of a real-valued target) a
+#: learning-curve size may give. Measured on the simulated motor-imagery data: at 1 trial per
+#: class LDA, CSP and FgMDM raise ("number of samples must be more than the number of
+#: classes"), at 2 band-power and filter-bank CSP LDA raise LinAlgError (a singular
+#: within-class scatter); from 3 every traditional EEG pipeline fits. The default of
+#: :class:`LearningCurve`'s ``min_per_class``: a size below it is an error naming it before
+#: any fold is fitted, not one failure per fold.
+MIN_TRAIN_PER_CLASS = 3
 
 
 def stratified_take(rows: np.ndarray, y: np.ndarray, n_per_class: int,
@@ -55,21 +65,31 @@ class LearningCurve(Splitter):
     sizes : sequence of float or int
         Training sizes: fractions in (0, 1] of the smallest class's training trials, or
         integers = trials per class (``unit="trials"``) / subjects (``unit="subjects"``).
-        A real-valued (regression) target has no classes: sizes count training samples.
+        Every class gets that many trials (class-balanced), so 1.0 is the whole training
+        fold only when its classes are balanced; otherwise the larger classes are
+        subsampled to the smallest one's count. A real-valued (regression) target has no
+        classes: sizes count training samples, and 1.0 is the whole fold.
     n_repeats : int
         Independent subsamples per size.
     unit : {"trials", "subjects"}
         Subsample trials per class, or whole training subjects (cross-subject protocols).
     random_state : int
+        Seed of the training subsamples (one stream per base fold and repeat).
+    min_per_class : int
+        Fewest training trials per class (samples of a real-valued target) a size may give
+        in any base fold (``unit="trials"``); a smaller one is an error naming it, raised
+        before the first fold (see :data:`MIN_TRAIN_PER_CLASS`).
     """
 
     def __init__(self, base: Splitter, sizes: Sequence[float] = (0.1, 0.2, 0.4, 0.7, 1.0),
-                 n_repeats: int = 3, unit: str = "trials", random_state: int = 42):
+                 n_repeats: int = 3, unit: str = "trials", random_state: int = 42,
+                 min_per_class: int = MIN_TRAIN_PER_CLASS):
         self.base = base
         self.sizes = sizes
         self.n_repeats = n_repeats
         self.unit = unit
         self.random_state = random_state
+        self.min_per_class = min_per_class
 
     @property
     def scope(self) -> str:  # type: ignore[override]
@@ -78,19 +98,59 @@ class LearningCurve(Splitter):
     def _count(self, size: float, available: int) -> int:
         if isinstance(size, float) and 0 < size <= 1:
             return max(1, round(size * available))
-        if isinstance(size, (int, np.integer)) and size >= 1:
+        if isinstance(size, int | np.integer) and not isinstance(size, bool) and size >= 1:
             return min(int(size), available)
         raise input_error("sizes", "fractions in (0, 1] or positive integers", size)
 
-    def _folds(self, metadata: pd.DataFrame, y: np.ndarray):
+    def _check(self) -> None:
         if self.unit not in ("trials", "subjects"):
             raise input_error("unit", "'trials' or 'subjects'", self.unit)
-        if not self.sizes:
-            raise input_error("sizes", "at least one training size", self.sizes)
+        if isinstance(self.sizes, str) or not isinstance(self.sizes, Sequence) or \
+                not self.sizes:
+            raise input_error("sizes", "a list of training sizes", self.sizes)
+        for size in self.sizes:
+            self._count(size, 1)
+        if isinstance(self.n_repeats, bool) or not isinstance(self.n_repeats, int | np.integer) \
+                or self.n_repeats < 1:
+            raise input_error("n_repeats", "a positive integer", self.n_repeats)
+        if isinstance(self.min_per_class, bool) or not isinstance(
+                self.min_per_class, int | np.integer) or self.min_per_class < 1:
+            raise input_error("min_per_class", "a positive integer", self.min_per_class)
+
+    def _check_sizes(self, folds: list, strata: np.ndarray, regression: bool) -> None:
+        """Raise before any fold if a size leaves fewer than ``min_per_class`` training
+        trials per class (samples of a real-valued target) in some base fold."""
+        available = {f.id: int(np.bincount(np.unique(strata[f.train], return_inverse=True)[1])
+                               .min()) for f in folds}
+        tight = min(available, key=available.__getitem__)
+        what = "training samples" if regression else "training trials per class"
+        for size in self.sizes:
+            n = self._count(size, available[tight])
+            least = self.min_per_class
+            if n >= least:
+                continue
+            hint = (f"The smallest fraction these data allow is "
+                    f"{math.ceil(100 * least / available[tight]) / 100:g}."
+                    if available[tight] >= least else
+                    "Even the whole fold is too small: use fewer folds (n_splits) or more "
+                    "trials.")
+            raise input_error(
+                "sizes", f"sizes giving at least min_per_class={least} {what}",
+                f"{size!r}: {n} of the {available[tight]} in fold {tight}",
+                hint=f"{hint} Fewer leave a classifier a class without enough trials "
+                     "(LDA's within-class scatter singular: LinAlgError); lower "
+                     "min_per_class only for pipelines that fit on fewer.")
+
+    def _folds(self, metadata: pd.DataFrame, y: np.ndarray):
+        self._check()
         y = np.asarray(y)
         # class codes stratify; a regression target is one stratum (sizes count samples)
-        strata = y if not np.issubdtype(y.dtype, np.floating) else np.zeros(len(y), int)
-        for b, fold in enumerate(self.base.folds(metadata, y)):
+        regression = np.issubdtype(y.dtype, np.floating)
+        strata = np.zeros(len(y), int) if regression else y
+        base = list(self.base.folds(metadata, y))
+        if self.unit == "trials" and base:
+            self._check_sizes(base, strata, regression)
+        for b, fold in enumerate(base):
             for repeat in range(self.n_repeats):
                 seed = [self.random_state, b, repeat]
                 if self.unit == "trials":
@@ -125,6 +185,7 @@ class CalibrationBudget(Splitter):
     n_repeats : int
         Independent draws of the calibration pool per target.
     random_state : int
+        Seed of the draws of calibration trials.
     """
 
     scope = "dataset"

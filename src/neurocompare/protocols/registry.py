@@ -15,6 +15,7 @@ from neurocompare.protocols.scaffold import ScaffoldKFold, ScaffoldSplit, TimeSp
 from neurocompare.protocols.splitters import (
     BlockedKFold,
     Chronological,
+    CrossRun,
     CrossSession,
     CrossSubject,
     GroupedSubjectKFold,
@@ -54,13 +55,18 @@ _SPECS = [
                  lambda seed, **kw: Chronological(**kw)),
     ProtocolSpec("cross-session", "leave one session out, within each subject",
                  lambda seed, **kw: CrossSession(**kw)),
+    ProtocolSpec("cross-run",
+                 "leave one run out, within each subject and session: train on the other "
+                 "runs, test on the held-out one (metadata column run)",
+                 lambda seed, **kw: CrossRun(**kw)),
     ProtocolSpec("cross-subject", "leave one subject out",
                  lambda seed, **kw: CrossSubject(**kw)),
     ProtocolSpec("grouped-subject-kfold", "5-fold over subjects (each subject in one fold)",
                  lambda seed, **kw: GroupedSubjectKFold(**kw)),
     ProtocolSpec("learning-curve",
-                 "within-session 5-fold, training on 10/20/40/70/100% of each training fold "
-                 "(nested, class-stratified, 3 repeats), same test folds",
+                 "within-session 5-fold, training on 10/20/40/70/100% of the smallest "
+                 "class's training trials, per class (nested, class-balanced: 100% is the "
+                 "whole fold when its classes are balanced; 3 repeats), same test folds",
                  lambda seed, **kw: LearningCurve(WithinSession(random_state=seed),
                                                   **({"random_state": seed} | kw))),
     ProtocolSpec("learning-curve-subjects",
@@ -71,8 +77,9 @@ _SPECS = [
                                                       "random_state": seed} | kw))),
     ProtocolSpec("learning-curve-kfold",
                  "5-fold over subjects (subject-kfold; quintile-stratified for a real-valued "
-                 "target), training on 10/25/50/100% of each training fold (nested, 2 "
-                 "repeats), same test folds; for connectomes and clinical tables",
+                 "target), training on 10/25/50/100% of each training fold (class labels: "
+                 "of the smallest class, per class, as learning-curve; nested, 2 repeats), "
+                 "same test folds; for connectomes and clinical tables",
                  lambda seed, **kw: LearningCurve(SubjectKFold(n_splits=5, random_state=seed),
                                                   **({"sizes": (0.1, 0.25, 0.5, 1.0),
                                                       "n_repeats": 2, "random_state": seed}

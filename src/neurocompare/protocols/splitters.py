@@ -32,6 +32,7 @@ from neurocompare._errors import input_error
 __all__ = [
     "BlockedKFold",
     "Chronological",
+    "CrossRun",
     "CrossSession",
     "CrossSubject",
     "Fold",
@@ -87,6 +88,23 @@ def _label(values: np.ndarray) -> str:
     return unique[0] if len(unique) == 1 else "*"
 
 
+def _check_classes(y: np.ndarray, where: str, stratified: bool = False) -> None:
+    """Raise if class labels ``y`` hold fewer than two classes (or, for ``stratified``
+    folds, are a real-valued target)."""
+    if stratified and np.issubdtype(y.dtype, np.floating):
+        raise input_error(where, "class labels to stratify folds by", "a real-valued target",
+                          hint="Use subject-kfold or learning-curve-kfold (tables, "
+                               "connectomes), scaffold (molecules), dti-setting1 (pairs).")
+    if np.issubdtype(y.dtype, np.floating) or len(y) == 0:
+        return
+    if len(classes := pd.unique(y)) < 2:
+        raise input_error(where, "trials of at least two classes",
+                          f"only class {classes[:1].tolist()[0]!r} ({len(y)} of them)",
+                          hint="A subject or session whose trials all have one label cannot "
+                               "be split within itself: leave it out (--subject) or use a "
+                               "protocol across subjects (cross-subject, subject-kfold).")
+
+
 def _check_metadata(metadata: pd.DataFrame, columns: tuple[str, ...]) -> None:
     if not isinstance(metadata, pd.DataFrame):
         raise input_error("metadata", "a pandas DataFrame", type(metadata).__name__)
@@ -106,7 +124,8 @@ class Splitter:
         raise NotImplementedError
 
     def folds(self, metadata: pd.DataFrame, y) -> Iterator[Fold]:
-        """Yield :class:`Fold` objects over the rows of ``metadata``."""
+        """Yield :class:`Fold` objects over the rows of ``metadata`` (rows of one class are
+        an :class:`InputError` naming the subject, not a failure per fold and pipeline)."""
         _check_metadata(metadata, self.columns)
         y = np.asarray(y)
         if len(y) != len(metadata):
@@ -114,6 +133,8 @@ class Splitter:
         row_keys = _row_keys(metadata)
         subjects = metadata["subject"].astype(str).to_numpy()
         sessions = metadata["session"].astype(str).to_numpy()
+        _check_classes(y, "data" if len(y) == 0 or _label(subjects) == "*"
+                       else f"subject {_label(subjects)}")
         for fold_id, train, test, *extra in self._folds(metadata.reset_index(drop=True), y):
             test = np.sort(test)
             yield Fold(fold_id, np.sort(train), test, _label(subjects[test]),
@@ -127,10 +148,12 @@ class Splitter:
             yield fold.train, fold.test
 
     def get_n_splits(self, metadata: pd.DataFrame | None = None, y=None, groups=None) -> int:
-        """Number of folds for ``metadata``."""
+        """Number of folds for ``metadata`` (and labels ``y``; without them, two classes
+        alternating, as stratified folds need class labels)."""
         if metadata is None:
             raise input_error("metadata", "the metadata table to count folds over", None)
-        return sum(1 for _ in self.folds(metadata, np.zeros(len(metadata))))
+        y = np.arange(len(metadata)) % 2 if y is None else y
+        return sum(1 for _ in self.folds(metadata, y))
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -173,6 +196,7 @@ class WithinSession(Splitter):
     def _folds(self, metadata, y):
         check_n_splits(self.n_splits)
         for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            _check_classes(y[rows], f"subject {subject} session {session}", stratified=True)
             counts = np.bincount(np.unique(y[rows], return_inverse=True)[1])
             if counts.min() < self.n_splits:
                 raise input_error(f"subject {subject} session {session}",
@@ -299,6 +323,32 @@ class CrossSession(Splitter):
                 continue
             for train, test in LeaveOneGroupOut().split(rows, groups=sessions):
                 yield f"subject={subject}/session={sessions[test[0]]}", rows[train], rows[test]
+
+
+class CrossRun(Splitter):
+    """Leave one run out, within each subject and session: train on the session's other
+    runs, test on the held-out one (metadata column ``run``; every run is tested once).
+
+    Whether a decoder carries over to another recording of the same session (electrode
+    drift, fatigue, a new block) with none of that recording's trials in training. Runs are
+    held out in their order of appearance; every session needs at least two.
+    """
+
+    columns = ("subject", "session", "run")
+
+    def _folds(self, metadata, y):
+        for (subject, session), rows in _groups(metadata, ["subject", "session"]):
+            runs = metadata.loc[rows, "run"].astype(str).to_numpy()
+            codes, names = pd.factorize(runs)
+            if len(names) < 2:
+                raise input_error(
+                    "protocol 'cross-run'", "at least 2 runs per subject and session "
+                    "(metadata column run)", f"{len(names)} run {names.tolist()} in subject "
+                    f"{subject} session {session}", hint="Use a dataset with several runs "
+                    "(e.g. physionet-mi, or simulated-mi:n_runs=3).")
+            for train, test in LeaveOneGroupOut().split(rows, groups=codes):
+                yield (f"subject={subject}/session={session}/run={runs[test[0]]}",
+                       rows[train], rows[test])
 
 
 class CrossSubject(Splitter):

@@ -19,8 +19,8 @@ from typing import Any
 
 from neurocompare.data.base import Dataset
 
-__all__ = ["dataset_record", "machine_info", "package_versions", "read_runs", "sha256",
-           "write_run"]
+__all__ = ["dataset_record", "files_digest", "machine_info", "package_versions", "read_runs",
+           "sha256", "write_run"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,34 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+#: SHA-256 of files already hashed by this process, by (path, inode, size, mtime): planning,
+#: the run record and the work units of one run read each file's bytes once.
+_HASHED: dict[tuple[str, int, int, int], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    """:func:`sha256` of ``path``, computed again only when the file changed."""
+    stat = path.stat()
+    signature = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if signature not in _HASHED:
+        _HASHED[signature] = sha256(path)
+    return _HASHED[signature]
+
+
+def files_digest(paths: Iterable[Path]) -> str | None:
+    """One SHA-256 over the names, sizes and contents of ``paths``, in their order (the
+    order a loader reads them in); None for no files (data made in memory).
+
+    It identifies the data a work unit reads wherever the files lie: the planner records it
+    and the worker recomputes it from the files it is about to load.
+    """
+    digest, any_file = hashlib.sha256(), False
+    for path in dict.fromkeys(Path(p) for p in paths):
+        digest.update(f"{path.name}\0{path.stat().st_size}\0{_file_sha256(path)}\n".encode())
+        any_file = True
+    return digest.hexdigest() if any_file else None
 
 
 def _cpu_model() -> str:
@@ -80,7 +108,7 @@ def dataset_record(dataset: Dataset, subjects: Iterable[Any], info: Any) -> dict
     for subject in subjects:
         for path in dataset.files(subject):
             if path.is_file() and str(path) not in files:
-                files[str(path)] = sha256(path)
+                files[str(path)] = _file_sha256(path)
     combined = hashlib.sha256("".join(sorted(files.values())).encode()).hexdigest()
     return {
         "name": dataset.name, "kind": dataset.kind, "description": dataset.description,

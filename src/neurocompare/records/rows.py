@@ -23,7 +23,8 @@ _OBJECTS = frozenset({"estimator", "y_pred", "scores"})
 def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
                estimator: BaseEstimator, result: Mapping[str, Any], key: str, protocol: str,
                protocol_params: Mapping[str, Any], seed: int, permutation: int,
-               n_classes: int, tune: int = 0) -> dict[str, Any]:
+               n_classes: int, tune: int = 0, data_sha256: str | None = None
+               ) -> dict[str, Any]:
     """The flat row stored for one evaluated (pipeline, fold).
 
     Parameters
@@ -47,6 +48,11 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
     tune : int
         Optuna trials per fold (0: untuned); tuned rows are named ``"<pipeline> (optuna N)"``
         and carry ``tuning_trials``, ``tuning_cpu_s`` and ``tuned_params``.
+    data_sha256 : str, optional
+        Digest of the data files the result was computed from
+        (:func:`~neurocompare.records.manifest.files_digest`, checked by the worker against
+        the planner's); None for data made in memory. Rows stored before this column
+        existed lack it.
 
     Returns
     -------
@@ -57,7 +63,8 @@ def result_row(*, dataset: str, dataset_key: str, pipeline: str, family: str,
         reason, final losses and accuracies, ``learned``, the per-epoch ``training_curve``).
     """
     canonical = canonical_params(estimator)
-    row = {"dataset": dataset, "dataset_key": dataset_key, "pipeline": pipeline,
+    row = {"dataset": dataset, "dataset_key": dataset_key, "data_sha256": data_sha256,
+           "pipeline": pipeline,
            "family": family, "pipeline_key": params_key(estimator, canonical),
            "protocol": protocol, "protocol_params": json.dumps(dict(protocol_params),
                                                                sort_keys=True),

@@ -20,6 +20,13 @@ batch file's key column) and moves an unreadable one to ``<out>/results-quaranti
 warning, so the store stays usable and a resumed run computes its keys again; a file whose
 footer reads but whose data does not is found and moved the same way when a query fails on it.
 
+At the end of a run :meth:`ResultStore.compact` merges the files into one ``batch-<id>``
+file, written whole before the old files are removed. A key's rows are always written together
+in one file, so when a key is in several files (a compaction killed before removing the old
+files, two runs computing the same key at once) only the newest file's rows of it are read:
+:meth:`ResultStore.query` gives one result per key whatever the files hold (a plain DuckDB
+client reading ``*.parquet`` sees such duplicates until the next compaction).
+
 Query it from Python (:meth:`ResultStore.table`, :meth:`ResultStore.query`) or from any DuckDB
 client: ``SELECT * FROM read_parquet('<out>/results/*.parquet', union_by_name=true)``.
 """
@@ -30,7 +37,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +83,28 @@ def _file_keys(path: Path) -> frozenset[str] | None:
         return None
     _CHECKED[str(path)] = (signature, keys)
     return keys
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return -1
+
+
+def _owners(files: Mapping[Path, frozenset[str]]) -> dict[Path, frozenset[str]]:
+    """For each file, the keys whose rows are read from it: every key's rows come from one
+    file, the newest holding it (ties by name); files left with no key are not read."""
+    owner: dict[str, Path] = {}
+    for path in sorted(files, key=lambda p: (-_mtime(p), p.name)):
+        for key in files[path]:
+            owner.setdefault(key, path)
+    owned = {path: frozenset(k for k in keys if owner[k] == path) for path, keys in files.items()}
+    return {path: keys for path, keys in owned.items() if keys}
+
+
+def _sql_path(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _unreadable(path: Path) -> bool:
@@ -220,32 +249,100 @@ class ResultStore:
         one (a readable footer over damaged data), every file is read in full, the
         unreadable ones are quarantined and the query runs once more.
         """
+        return self._query(sql)[0]
+
+    def _query(self, sql: str) -> tuple[pd.DataFrame, dict[Path, frozenset[str]]]:
+        """:meth:`query`, also returning the files it read with their keys. A file removed
+        meanwhile (by a compaction in another process) makes it list the files again."""
         import duckdb  # imported here: writing results needs only pyarrow
 
-        files = list(self.files())
-        try:
-            return self._query(files, sql)
-        except duckdb.Error:
-            damaged = [path for path in files if _unreadable(path)]
-            if not damaged:
-                raise
-        for path in damaged:
-            self._quarantine(path)
-        return self._query([path for path in files if path not in damaged], sql)
+        failures = 0
+        while True:
+            files = self.files()
+            try:
+                return self._read(files, sql), files
+            except duckdb.Error:
+                failures += 1
+                damaged = [path for path in files if _unreadable(path)]
+                if failures == 3 or (not damaged and set(self.files()) == set(files)):
+                    raise
+            for path in damaged:
+                self._quarantine(path)
 
-    def _query(self, files: Sequence[Path], sql: str) -> pd.DataFrame:
+    def _read(self, files: Mapping[Path, frozenset[str]], sql: str) -> pd.DataFrame:
+        """Run ``sql`` over ``files`` with the views ``results`` (one key's rows from one
+        file, see :func:`_owners`) and ``results_files`` (the same with ``filename``)."""
         if not files:
             raise input_error("results folder", "stored results", f"no results in {self.folder}")
         import duckdb
 
+        owned = _owners(files)
         con = duckdb.connect()
         try:
-            listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
-            con.execute(f"CREATE VIEW results AS SELECT * FROM "
-                        f"read_parquet([{listed}], union_by_name=true)")
+            listed = ", ".join(_sql_path(path) for path in sorted(owned))
+            rows = f"read_parquet([{listed}], union_by_name=true, filename=true)"
+            dropped = [(str(path), key) for path, keys in owned.items()
+                       for key in files[path] - keys]
+            if dropped:  # a file sharing keys with a newer one: skip those keys' rows in it
+                con.register("dropped", pd.DataFrame(dropped, columns=["filename", "key"]))
+                rows = (f"(SELECT r.* FROM {rows} AS r ANTI JOIN dropped AS d "
+                        f"ON r.filename = d.filename AND r.key = d.key)")
+            con.execute(f"CREATE VIEW results_files AS SELECT * FROM {rows}")
+            con.execute("CREATE VIEW results AS SELECT * EXCLUDE (filename) FROM results_files")
             return con.execute(sql).df()
         finally:
             con.close()
+
+    def values(self, column: str, keys: Iterable[str]) -> dict[str, Any]:
+        """Key -> ``column`` of the stored results ``keys`` that hold a value in it, read from
+        the files holding them only."""
+        wanted, out = set(keys), {}
+        for path, owned in _owners(self.files()).items():
+            if not wanted & owned:
+                continue
+            try:
+                names = pq.read_schema(path).names
+                if column not in names:
+                    continue
+                table = pq.read_table(path, columns=[c for c in ("key", column) if c in names])
+            except FileNotFoundError:
+                continue
+            values = table.column(column).to_pylist()
+            found = table.column("key").to_pylist() if "key" in names else [path.stem] * len(values)
+            out |= {k: v for k, v in zip(found, values, strict=True) if k in wanted & owned}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def compact(self) -> Path | None:
+        """Merge every result file into one ``batch-<id>.parquet``, one row set per key; return
+        it, or None when there were fewer than two files.
+
+        The new file is written whole (a temporary name, then an atomic rename) before the
+        files it merges are removed, so a run killed in between loses nothing and shows no
+        duplicate: a key found in several files is read from the newest only. Files written
+        meanwhile by another process are left alone. Rows of a ``<key>.parquet`` without a
+        ``key`` column get it from the file name.
+        """
+        if len(self.files()) < 2:
+            return None
+        present = set(self.query("SELECT * FROM results LIMIT 0").columns)
+        order = ", ".join(f'"{c}"' for c in self.ORDER_BY if c in present)
+        stem = r"regexp_extract(filename, '([^/\\]+)\.parquet$', 1)"
+        select = (f"* EXCLUDE (filename) REPLACE (coalesce(key, {stem}) AS key)"
+                  if "key" in present else f"* EXCLUDE (filename), {stem} AS key")
+        target = self.folder / f"{_BATCH}{uuid.uuid4().hex}.parquet"
+        tmp = self.folder / f".{target.stem}.tmp"
+        try:
+            _, merged = self._query(f"COPY (SELECT {select} FROM results_files"
+                                    f"{' ORDER BY ' + order if order else ''}) "
+                                    f"TO {_sql_path(tmp)} (FORMAT PARQUET)")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        for path in merged:
+            path.unlink(missing_ok=True)
+            _CHECKED.pop(str(path), None)
+        logger.info("compacted %d result files into %s", len(merged), target.name)
+        return target
 
     def table(self) -> pd.DataFrame:
         """Every stored row, in the complete order of :attr:`ORDER_BY` (the same order however

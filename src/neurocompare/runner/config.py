@@ -16,6 +16,7 @@ from neurocompare.data.registry import DEFAULT_DATASET
 from neurocompare.evaluation.fold import ProbeBudget
 from neurocompare.explain.run import check_methods
 from neurocompare.pipelines.registry import DEFAULT_PIPELINES, get_spec
+from neurocompare.runner.selection import check_subjects
 
 __all__ = ["SEED_LIMIT", "RunConfig", "check_config", "check_out"]
 
@@ -64,6 +65,11 @@ class RunConfig:
         Largest share of a pipeline's compute time spent measuring per-prediction costs
         (latency, operation ledger) in a work unit; the first fold is always measured
         (:class:`~neurocompare.evaluation.fold.ProbeBudget`; ``inf``: every fold).
+    subjects : list or dict, optional
+        Only these subjects: a list of ids for every dataset, or a table dataset name ->
+        ids (datasets left out keep all theirs); None: every subject. Within-subject
+        protocols keep the keys of a full run; others, whose folds change, get keys that
+        include the selection (:mod:`neurocompare.runner.selection`).
     """
 
     datasets: list[tuple[str, dict[str, Any]]] = field(
@@ -82,6 +88,7 @@ class RunConfig:
     explain: list[str] = field(default_factory=list)
     explain_options: dict[str, Any] = field(default_factory=dict)
     probe_share: float = 0.02
+    subjects: list[Any] | dict[str, list[Any]] | None = None
 
     def __post_init__(self) -> None:
         # one name given bare (``explain = "permutation"`` in TOML) is a list of one, not
@@ -127,6 +134,7 @@ def _check_types(config: RunConfig) -> None:
                           config.scheduler)
     if not isinstance(config.out, str | os.PathLike) or not str(config.out).strip():
         raise input_error("out", "an output folder path", config.out)
+    check_subjects(config.subjects, [name for name, _ in config.datasets])
 
 
 def check_out(out: str | os.PathLike[str]) -> None:

@@ -34,6 +34,7 @@ from neurocompare._errors import check_option, input_error
 from neurocompare.data.smiles_corpus import SmilesCorpus, make_corpus
 from neurocompare.evaluation.generation import evaluate_generator
 from neurocompare.evaluation.generation_metrics import ReferenceStats, reference_statistics
+from neurocompare.pipelines.common.checks import check_params
 from neurocompare.pipelines.generators.catalogue import GENERATOR_SPECS, make_generator
 from neurocompare.protocols.generation import (
     SPLITS,
@@ -103,8 +104,8 @@ class GenerationOutcome:
 def _check(config: GenerationConfig) -> None:
     if not config.generators:
         raise input_error("generators", "at least one generator", config.generators)
-    for spec in config.generators:
-        make_generator(spec)  # unknown names or parameters fail here, before any work
+    for spec in config.generators:  # unknown names, parameters or values: before any work
+        check_params(make_generator(spec, random_state=0), spec, what="generator")
     n = config.n_samples
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise input_error("n_samples", "a positive int", n)

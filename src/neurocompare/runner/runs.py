@@ -44,8 +44,9 @@ def run_comparison(config: RunConfig, units: Sequence[WorkUnit] | None = None, *
                    on_done: Callable[[UnitReport], None] | None = None,
                    extra: dict[str, Any] | None = None) -> RunOutcome:
     """Plan (unless ``units`` are given), execute, and append the run record to
-    ``<out>/runs.jsonl`` (configuration, counts, dataset provenance, machine, versions, and
-    the ``extra`` items, e.g. sanity-check results)."""
+    ``<out>/runs.jsonl`` (configuration with its subject selection, counts, dataset
+    provenance with the subjects read, machine, versions, and the ``extra`` items, e.g.
+    sanity-check results)."""
     start, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     units = plan(config) if units is None else units
     records = dataset_records(config)
@@ -63,7 +64,7 @@ def run_comparison(config: RunConfig, units: Sequence[WorkUnit] | None = None, *
 
 #: Parts of a stored configuration that identify its results (others only say how it ran).
 _RESULT_FIELDS = ("datasets", "pipelines", "protocol", "protocol_params", "seed",
-                  "permutations", "tune", "tune_cpu_s")
+                  "permutations", "tune", "tune_cpu_s", "subjects")
 
 
 def stored_configs(out: str | Path) -> list[RunConfig]:
@@ -121,7 +122,12 @@ def explain_results(out: str | Path, methods: Sequence[str] | None = None,
     check_methods(methods or DEFAULT_METHODS, options)
     wanted = None if subjects is None else {str(s) for s in subjects}
     reports: list[UnitReport] = []
-    for stored in stored_configs(out):
+    configs = stored_configs(out)
+    labels = {label for stored in configs for label in stored.pipelines}
+    unknown = [p for p in pipelines or () if p not in labels | {get_spec(q).name for q in labels}]
+    if unknown:  # a typo would otherwise explain nothing and exit as if done
+        raise input_error("pipeline", f"pipelines of the stored runs {sorted(labels)}", unknown)
+    for stored in configs:
         names = [p for p in stored.pipelines if pipelines is None or p in pipelines
                  or get_spec(p).name in pipelines]
         if not names:

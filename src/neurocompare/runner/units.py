@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
 
+from neurocompare.config import using_data_root
 from neurocompare.data import cache
 from neurocompare.data.containers import NeuralData
 from neurocompare.data.registry import make_dataset
@@ -34,6 +35,7 @@ from neurocompare.records.keys import params_key, unit_key
 from neurocompare.records.rows import result_row
 from neurocompare.records.store import ResultBuffer, ResultStore
 from neurocompare.runner.config import RunConfig
+from neurocompare.runner.workers import check_stored, check_unit
 
 __all__ = ["UnitReport", "WorkUnit", "permuted", "run_unit"]
 
@@ -45,7 +47,13 @@ class WorkUnit:
     """One dataset subject (or one cross-subject fold) with all pipelines of the run.
 
     ``config`` is the run's whole configuration; ``out`` is its output folder resolved on the
-    planning machine, so workers elsewhere write to the same place.
+    planning machine, so workers elsewhere write to the same place. ``subjects`` is the run's
+    subject selection where it changes the unit's data (a cross-subject fold, a whole-dataset
+    unit): the unit loads only those subjects and its result keys include them
+    (:mod:`neurocompare.runner.selection`); None otherwise. ``data_root`` (the data root
+    resolved by the planner), ``data_sha256`` (the digest of the unit's files) and
+    ``out_id`` (the output folder's id) are what the worker checks before any work
+    (:mod:`neurocompare.runner.workers`).
     """
 
     dataset: str
@@ -55,6 +63,10 @@ class WorkUnit:
     config: RunConfig
     out: str
     n_threads: int
+    subjects: tuple[Any, ...] | None = None
+    data_root: str | None = None
+    data_sha256: str | None = None
+    out_id: str | None = None
 
     @property
     def dataset_label(self) -> str:
@@ -135,7 +147,8 @@ def run_unit(unit: WorkUnit) -> UnitReport:
     """
     report = UnitReport(unit.label)
     try:
-        _run_unit(unit, report)
+        with using_data_root(unit.data_root):
+            _run_unit(unit, report)
     except Exception as exc:  # results finished before the failure are already stored
         logger.debug(traceback.format_exc())
         report.errors.append(f"{unit.label}: {type(exc).__name__}: {exc}")
@@ -152,10 +165,14 @@ def _run_unit(unit: WorkUnit, report: UnitReport) -> None:
     done = store.keys()  # units never share keys: read once
     explained = ImportanceStore(unit.out).keys() if config.explain else set()
     dataset = make_dataset(unit.dataset, **dict(unit.dataset_params))
+    check_unit(unit, dataset)  # the run's output folder and data files, before any work
     fingerprint = dataset.fingerprint()
     torch.set_num_threads(unit.n_threads)
     with threadpool_limits(limits=unit.n_threads), ResultBuffer(store) as buffer:
-        data = cache.load_unit(dataset, unit.subject if unit.fold_index is None else None)
+        data = cache.load_unit(dataset, unit.subject if unit.fold_index is None else None,
+                               unit.subjects)
+        # a selection that changes the data changes the keys; otherwise keys are a full run's
+        selected = {} if unit.subjects is None else {"subjects": list(unit.subjects)}
         splitter = make_splitter(config.protocol, config.seed, **config.protocol_params)
         folds = list(splitter.folds(data.metadata, data.y))
         if unit.fold_index is not None:
@@ -172,15 +189,20 @@ def _run_unit(unit: WorkUnit, report: UnitReport) -> None:
         # refitting them on every rerun would be for nothing
         explainable = {name: data.info.kind != "molecules" or morgan_step(t) is not None
                        for name, t in templates.items()}
+        runs = list(itertools.product(range(config.permutations + 1), folds))
+        keys = {(permutation, fold.id, name): unit_key(
+                    dataset=fingerprint, protocol=config.protocol,
+                    protocol_params=dict(config.protocol_params), fold=fold.id, pipeline=name,
+                    pipeline_key=template_keys[name], seed=config.seed, permutation=permutation,
+                    **selected)
+                for permutation, fold in runs for name in templates}
+        check_stored(unit, store, done & set(keys.values()))  # stored from the same files?
         probes = ProbeBudget(config.probe_share)
-        for permutation, fold in itertools.product(range(config.permutations + 1), folds):
+        for permutation, fold in runs:
             fold_data = permuted(data, permutation, config.seed)
             fold_cache = FoldCache()
             for name, template in templates.items():
-                key = unit_key(dataset=fingerprint, protocol=config.protocol,
-                               protocol_params=dict(config.protocol_params), fold=fold.id,
-                               pipeline=name, pipeline_key=template_keys[name],
-                               seed=config.seed, permutation=permutation)
+                key = keys[permutation, fold.id, name]
                 explain = explains and permutation == 0 and explainable[name] \
                     and importance_key(key, config.explain,
                                        config.explain_options) not in explained
@@ -202,7 +224,7 @@ def _run_unit(unit: WorkUnit, report: UnitReport) -> None:
                         key=key, protocol=config.protocol,
                         protocol_params=dict(config.protocol_params), seed=config.seed,
                         permutation=permutation, n_classes=data.info.n_classes,
-                        tune=config.tune))
+                        tune=config.tune, data_sha256=unit.data_sha256))
                     report.computed += 1
                 if explain:
                     _explain(unit, report, name, result["estimator"], fold_data, fold,

@@ -3,15 +3,72 @@
 EEG estimators take epochs of shape (n_trials, n_channels, n_times). A 2-D array
 (n_trials, n_times) is read as single-channel epochs, which is also what lets the estimators
 run scikit-learn's generic estimator checks.
+
+:func:`check_params` validates a built pipeline's parameters without fitting it, so a run
+rejects a bad value before any work instead of once per fold.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array
 
-__all__ = ["as_epochs"]
+from neurocompare._errors import input_error
+
+__all__ = ["as_epochs", "check_params"]
+
+#: Methods that validate an estimator's own parameters without data: scikit-learn's
+#: ``_validate_params`` (its ``_parameter_constraints``; the deep estimators override it) and
+#: the ``_check_params`` / ``_check_training_params`` the other estimators call first in fit.
+_VALIDATORS = ("_validate_params", "_check_training_params", "_check_params")
+
+
+def _validators(part: BaseEstimator) -> list[Callable[[], object]]:
+    out = []
+    for name in _VALIDATORS:
+        method = getattr(type(part), name, None)
+        if method is None:
+            continue
+        if method is BaseEstimator._validate_params and not hasattr(part,
+                                                                   "_parameter_constraints"):
+            continue  # scikit-learn's method, but no constraints declared to check
+        out.append(getattr(part, name))
+    return out
+
+
+def check_params(estimator: BaseEstimator, label: str, what: str = "pipeline") -> None:
+    """Validate the parameters of ``estimator`` and of every estimator nested in it, without
+    fitting: what each one's ``fit`` would reject first.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        A built, unfitted pipeline (steps ``None`` or ``"passthrough"`` are skipped).
+    label : str
+        The pipeline as the user named it, shown in the error.
+    what : str
+        What ``label`` names (``"pipeline"``, ``"generator"``).
+
+    Raises
+    ------
+    InputError
+        Naming ``label``, the step (its ``get_params`` path) and the check's message.
+    """
+    parts = [("", estimator)] + [(path, value) for path, value in
+                                 estimator.get_params(deep=True).items()
+                                 if isinstance(value, BaseEstimator)]
+    for path, part in parts:
+        for validate in _validators(part):
+            try:
+                validate()
+            except (ValueError, TypeError) as exc:  # InputError, InvalidParameterError
+                step = f"step {path!r}" if path else "the estimator"
+                raise input_error(f"{what} {label!r}", "parameters its steps accept",
+                                  f"{step}: {type(part).__name__}",
+                                  hint=" ".join(str(exc).split())) from exc
 
 
 def as_epochs(estimator: BaseEstimator, X, *, reset: bool, dtype=np.float64) -> np.ndarray:

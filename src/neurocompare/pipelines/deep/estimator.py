@@ -76,6 +76,12 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list
     return list(torch.split(order, batch_size))
 
 
+def _is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (not a bool, not text)."""
+    return isinstance(value, int | float | np.integer | np.floating) and \
+        not isinstance(value, bool)
+
+
 class DeepClassifier(ClassifierMixin, BaseEstimator):
     """Train a PyTorch EEG network with early stopping inside the training fold.
 
@@ -197,9 +203,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise input_error(name, "a positive integer", value)
-        if not 0 <= self.valid_size < 1:
+        if not _is_real(self.valid_size) or not 0 <= self.valid_size < 1:
             raise input_error("valid_size", "a fraction in [0, 1)", self.valid_size)
-        if not self.lr > 0:
+        if not _is_real(self.lr) or not self.lr > 0:
             raise input_error("lr", "a positive learning rate", self.lr)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise input_error("device", "'auto', 'cpu' or 'cuda[:i]'", self.device)

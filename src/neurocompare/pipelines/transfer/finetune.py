@@ -41,7 +41,9 @@ class FineTunedClassifier(DeepClassifier):
     finetune : {"all", "last", "none"}
         Which weights fine-tuning updates.
     finetune_epochs : int
+        Epochs of fine-tuning on the target's calibration trials.
     finetune_lr : float
+        Learning rate of the fine-tuning.
     **kwargs
         :class:`DeepClassifier` parameters.
 

@@ -34,6 +34,7 @@ class PairedTrialClassifier(ClassifierMixin, BaseEstimator):
     max_pairs : int
         Upper bound on training pairs (a seeded random subset beyond it).
     random_state : int
+        Seed of that subset.
 
     Attributes
     ----------
