@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests._bad_inputs import TINY, assert_bad_run_keeps_the_store, make_store
@@ -147,6 +148,18 @@ def test_an_unreadable_table_is_one_line_naming_the_file(tmp_path, monkeypatch, 
     assert_bad_run_keeps_the_store(monkeypatch, capsys, store,
                                    ["-d", spec.format(path=path), "-p", pipeline],
                                    (f"{path}: expected", reason))
+
+
+def test_a_table_whose_features_are_all_empty_is_one_line(tmp_path, monkeypatch, capsys,
+                                                          store):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "empty.csv"
+    pd.DataFrame({"a": np.nan, "b": np.nan, "y": rng.integers(0, 2, 40)}).to_csv(path,
+                                                                                index=False)
+    assert_bad_run_keeps_the_store(monkeypatch, capsys, store,
+                                   ["-d", f"tabular:path='{path}',target='y'", "-p", "tab-lr"],
+                                   ("tabular: features: expected at least one feature column "
+                                    "with a value", "every feature column is empty"))
 
 
 def test_a_truncated_abide_archive_is_one_line(tmp_path, monkeypatch, capsys, store,

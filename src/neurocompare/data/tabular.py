@@ -108,6 +108,14 @@ def tabular_data(frame: pd.DataFrame, labels: Sequence[str], *, features: Sequen
     X, names = encode_features(frame, features)
     if X.shape[1] == 0:
         raise input_error(f"{source}: features", "at least one feature column", list(features))
+    empty = [name for name, column in zip(names, X.T, strict=True) if np.isnan(column).all()]
+    if len(empty) == len(names):
+        raise input_error(f"{source}: features", "at least one feature column with a value",
+                          f"every feature column is empty (NaN in all {len(X)} rows): "
+                          f"{names[:10]}")
+    if empty:  # the imputer of the tabular pipelines drops them; say so once, here
+        logger.warning("%s: %d feature column(s) without any value are ignored by the "
+                       "pipelines' imputer: %s", source, len(empty), empty[:10])
     ids = frame[subject].astype(str).to_numpy() if subject else \
         np.array([f"row{i}" for i in range(len(frame))])
     metadata = pd.DataFrame({"subject": ids,
