@@ -19,8 +19,9 @@ within-session 5-fold, seed 42), timed three ways in interleaved repeats (median
 
 Overhead = neurocompare / (load + bare) - 1, for the same BLAS thread count on both sides:
 1 thread (the recommended setting on this 2-core machine) and the runner's default
-(``os.cpu_count() // jobs`` threads per work unit; the bare loop then runs under the same
-``threadpool_limits``).
+(:func:`~neurocompare.runner.plan.threads_per_unit`: the cores the machine's load leaves
+idle, shared among the jobs, read when the benchmark starts; the bare loop then runs under
+the same ``threadpool_limits``).
 
 Usage: ``.venv/bin/python benchmarks/overhead.py [--repeats 5]``
 """
@@ -28,7 +29,6 @@ Usage: ``.venv/bin/python benchmarks/overhead.py [--repeats 5]``
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 import warnings
@@ -48,6 +48,7 @@ from neurocompare.data.ssvep import SSVEPExoskeleton
 from neurocompare.pipelines.registry import make_pipeline
 from neurocompare.protocols.registry import make_splitter
 from neurocompare.records.store import ResultStore
+from neurocompare.runner.plan import threads_per_unit
 
 SEED = 42
 PIPELINE = "ssvep-fb-ts-lr"
@@ -108,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     started = datetime.now(UTC)
     warnings.filterwarnings("ignore")
-    default_threads = max(1, (os.cpu_count() or 1) // 1)  # the runner's choice for jobs=1
+    default_threads = threads_per_unit(1)  # the runner's choice for jobs=1 at this load
 
     data, _ = load_all()
     splitter = make_splitter("within-session", SEED)
@@ -125,7 +126,7 @@ def main() -> None:
         for label, threads in settings.items():
             _, t_load = load_all()
             t_bare, s_bare = bare(data, folds, threads)
-            t_nc, s_nc = neurocompare_run(None if threads == default_threads else threads)
+            t_nc, s_nc = neurocompare_run(threads)  # the same count on both sides
             same &= np.allclose(s_bare, s_nc)
             for key, value in (("load", t_load), ("bare", t_bare), ("nc", t_nc)):
                 times[label][key].append(value)

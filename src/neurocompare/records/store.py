@@ -320,11 +320,11 @@ class ResultStore:
         files it merges are removed, so a run killed in between loses nothing and shows no
         duplicate: a key found in several files is read from the newest only. Files written
         meanwhile by another process are left alone. Rows of a ``<key>.parquet`` without a
-        ``key`` column get it from the file name.
-        """
-        if len(self.files()) < 2:
+        ``key`` column get it from the file name."""
+        files = self.files()
+        if len(files) < 2:
             return None
-        present = set(self.query("SELECT * FROM results LIMIT 0").columns)
+        present = set().union(*(pq.read_schema(path).names for path in files))  # no query
         order = ", ".join(f'"{c}"' for c in self.ORDER_BY if c in present)
         stem = r"regexp_extract(filename, '([^/\\]+)\.parquet$', 1)"
         select = (f"* EXCLUDE (filename) REPLACE (coalesce(key, {stem}) AS key)"
