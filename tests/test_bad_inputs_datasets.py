@@ -109,6 +109,8 @@ def test_a_bad_dataset_spec_is_one_line_and_keeps_the_store(tmp_path, monkeypatc
      TABLES, "oasis_cross-sectional.csv: expected columns ['bogus']"),
     ("tdc-clearance-microsome-az:log_target='abc'", MOLECULES,
      "log_target: expected True or False, got 'abc'"),
+    ("moleculenet-esol:standardize='abc'", MOLECULES,
+     "standardize: expected True or False, got 'abc'"),
     ("moleculenet-esol:duplicate_tolerance=-1", MOLECULES,
      "tolerance: expected a non-negative number"),
     ("moleculenet-esol", MOLECULES,  # the default protocol stratifies by class

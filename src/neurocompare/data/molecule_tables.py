@@ -145,6 +145,8 @@ def molecule_data(frame: pd.DataFrame, *, smiles_column: str, target_column: str
         ``X`` object array of SMILES, shape (n_molecules,); ``y`` int codes or floats.
     """
     check_option("task", task, ("classification", "regression", "auto"))
+    if not isinstance(standardize, bool):
+        raise input_error("standardize", "True or False", standardize)
     named = [c for c in (smiles_column, target_column, id_column, date_column) if c]
     missing = [c for c in named if c not in frame.columns]
     if missing:
