@@ -173,7 +173,7 @@ class MDMClassifier(MDM):
     results as pyRiemann's; ``fit`` validates ``X`` (matrices) and ``y`` (labels), and
     ``predict``/``transform``/``predict_proba`` check the fitted state and the shape. The
     Riemannian class means come from :func:`~neurocompare.pipelines.eeg.karcher.class_means`
-    (pyRiemann's minimiser within its tolerance, computed with fewer eigendecompositions).
+    (pyRiemann's iterates and stopping test, with fewer eigendecompositions per step).
     """
 
     def fit(self, X, y, sample_weight=None):

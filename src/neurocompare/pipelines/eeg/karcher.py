@@ -1,8 +1,8 @@
 """pyRiemann's tangent space and MDM with their Riemannian means from :func:`karcher_mean`.
 
 :class:`RiemannTangentSpace` and :func:`class_means` change only how the affine-invariant
-mean is computed (:mod:`neurocompare.pipelines.common.riemann`: the same minimiser as
-pyRiemann's ``mean_riemann``, within its tolerance, in a fraction of the eigendecompositions);
+mean is computed (:mod:`neurocompare.pipelines.common.riemann`: ``mean_riemann``'s own
+iterates, with one eigendecomposition fewer per step and the matrices decomposed as a stack);
 every other metric is passed to pyRiemann unchanged, and the tangent map, distances and
 predictions are pyRiemann's own.
 """
@@ -42,9 +42,9 @@ class RiemannTangentSpace(TangentSpace):
     """pyRiemann's :class:`~pyriemann.tangentspace.TangentSpace` whose reference point, for
     the ``"riemann"`` mean, comes from :func:`karcher_mean`.
 
-    Same parameters, attributes and tangent map as pyRiemann's; the reference equals
-    pyRiemann's within its stopping tolerance (gradient norm 1e-8), so the projections agree
-    to about that precision (``tests/test_riemann_mean.py``).
+    Same parameters, attributes and tangent map as pyRiemann's; the reference follows
+    pyRiemann's iterates and stopping test, so it equals pyRiemann's to rounding
+    (``tests/test_riemann_mean.py``).
     """
 
     def fit(self, X, y=None, sample_weight=None):
