@@ -47,6 +47,7 @@ from neurocompare.cost.energy import (
     measured_fit_energy,
 )
 from neurocompare.cost.networks import network_ledger
+from neurocompare.pipelines.common.steps import switched_off
 
 __all__ = ["ENERGY_BASIS", "ENERGY_PJ", "LEDGER_COLUMNS", "energy_estimate",
            "measured_fit_energy", "operation_ledger", "step_count"]
@@ -80,7 +81,7 @@ def step_count(step: BaseEstimator, X) -> Count:
     if isinstance(step, Pipeline):
         total = Count()
         for _, inner in step.steps:
-            if inner is None or inner == "passthrough":
+            if switched_off(inner):
                 continue
             if hasattr(inner, "fit_resample") and not hasattr(inner, "transform"):
                 continue  # a resampler (imbalanced-learn) acts in fit only: no prediction ops

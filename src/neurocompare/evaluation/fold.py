@@ -37,6 +37,7 @@ from neurocompare.cost.timing import Cost, measure
 from neurocompare.data.containers import NeuralData
 from neurocompare.evaluation.metrics import fold_metrics
 from neurocompare.evaluation.routing import routed_metadata, routing
+from neurocompare.pipelines.common.steps import switched_off
 from neurocompare.protocols.splitters import Fold
 
 __all__ = [
@@ -75,12 +76,8 @@ class FoldCache:
     hits: int = 0
 
 
-def _skipped(step: BaseEstimator | str | None) -> bool:  # switched off: None, "passthrough"
-    return step is None or (isinstance(step, str) and step == "passthrough")
-
-
 def _step_key(step: BaseEstimator | str | None) -> str:
-    return "passthrough" if _skipped(step) else joblib.hash((type(step).__qualname__,
+    return "passthrough" if switched_off(step) else joblib.hash((type(step).__qualname__,
                                                             step.get_params(deep=True)))
 
 
@@ -104,9 +101,9 @@ def _fit_prefix(pipeline: Pipeline, X_train, y_train, X_test, cache: FoldCache,
     for k in range(len(done.steps), len(steps)):
         name, step = steps[k]
         with measure() as fit_cost:
-            train = done.train if _skipped(step) else step.fit_transform(done.train, y_train)
+            train = done.train if switched_off(step) else step.fit_transform(done.train, y_train)
         with measure() as transform_cost:
-            test = done.test if _skipped(step) else step.transform(done.test)
+            test = done.test if switched_off(step) else step.transform(done.test)
         done = _Prefix([*done.steps, (name, step)], train, test,
                        _add(done.fit_cost, fit_cost), _add(done.transform_cost, transform_cost))
         cache.entries["/".join(step_keys[: k + 1])] = done

@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 
 from neurocompare._errors import input_error
 from neurocompare.data.containers import SignalInfo
-from neurocompare.pipelines.common.steps import PickChannels
+from neurocompare.pipelines.common.steps import PickChannels, switched_off
 from neurocompare.pipelines.common.wrappers import EncodedLabelClassifier
 from neurocompare.pipelines.eeg.features import CANONICAL_BANDS
 
@@ -194,8 +194,7 @@ def split_pipeline(estimator: BaseEstimator) -> tuple[list[tuple[str, BaseEstima
     steps switched off as ``None`` or ``"passthrough"`` are left out)."""
     if isinstance(estimator, Pipeline):
         return ([(name, step) for name, step in estimator.steps[:-1]
-                 if step is not None and not (isinstance(step, str) and step == "passthrough")],
-                estimator.steps[-1][1])
+                 if not switched_off(step)], estimator.steps[-1][1])
     return [], estimator
 
 

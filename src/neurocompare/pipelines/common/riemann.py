@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -115,11 +116,12 @@ def log_weighted_sum(matrices: np.ndarray, weights: np.ndarray,
     return (total + total.T) / 2
 
 
-class KarcherResult(tuple):
-    """``(mean, n_iter, gradient_norm)`` returned by :func:`karcher_mean` with
-    ``return_info=True``."""
+class KarcherResult(NamedTuple):
+    """What :func:`karcher_mean` returns with ``return_info=True``."""
 
-    __slots__ = ()
+    mean: np.ndarray
+    n_iter: int
+    gradient_norm: float
 
 
 def _weights(sample_weight: np.ndarray | None, n: int) -> np.ndarray:
@@ -213,5 +215,5 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
     else:
         logger.info("Karcher mean: %d steps without reaching a gradient norm of %g (%.3g)",
                     maxiter, tol, norm)
-    return KarcherResult((mean, n_iter, norm)) if return_info else mean
+    return KarcherResult(mean, n_iter, norm) if return_info else mean
 

@@ -11,7 +11,13 @@ from sklearn.utils.validation import check_is_fitted
 from neurocompare._errors import input_error
 from neurocompare.pipelines.common.checks import as_epochs
 
-__all__ = ["PickChannels"]
+__all__ = ["PickChannels", "switched_off"]
+
+
+def switched_off(step: object) -> bool:
+    """Whether a pipeline step is switched off the scikit-learn way (``None`` or
+    ``"passthrough"``): its input goes on unchanged."""
+    return step is None or (isinstance(step, str) and step == "passthrough")
 
 
 class PickChannels(TransformerMixin, BaseEstimator):
