@@ -273,3 +273,29 @@ def test_cut_epochs_matches_mne_epochs(sfreq, tmin, tmax):
     with pytest.raises(InputError, match="repeated event samples"):
         cut_epochs(raw.get_data(), np.vstack([events, events[3]]), raw.first_samp, sfreq,
                    tmin, tmax)
+
+
+@pytest.mark.parametrize("method", ["iir", "fir"])
+@pytest.mark.parametrize("annotated", [False, True])
+def test_epoch_raw_filters_as_raw_filter(method, annotated):
+    """The direct filter of a recording without annotations gives ``raw.filter``'s samples
+    exactly, and only data channels are filtered (a misc channel passes unchanged)."""
+    from neurocompare.data.epoching import epoch_raw
+
+    rng = np.random.default_rng(1)
+    info = mne.create_info(["C3", "Cz", "C4", "aux"], 128.0, ["eeg", "eeg", "eeg", "misc"])
+    raw = mne.io.RawArray(rng.standard_normal((4, 4000)), info, verbose="error")
+    if annotated:  # a BAD_ACQ_SKIP span: raw.filter filters the two sides separately
+        raw.set_annotations(mne.Annotations([15.0], [2.0], ["BAD_ACQ_SKIP"]))
+    events = np.column_stack([np.arange(200, 3600, 300), np.zeros(12, int),
+                              np.tile([1, 2], 6)])
+    got = epoch_raw(raw, events, {"a": 1, "b": 2}, tmin=0.0, tmax=1.0, source="r",
+                    l_freq=8.0, h_freq=12.0, picks=["C3", "Cz", "C4", "aux"],
+                    filter_method=method)
+    reference = raw.copy().filter(8.0, 12.0, method=method, verbose="error")
+    epochs = mne.Epochs(reference, events, event_id={"a": 1, "b": 2}, tmin=0.0, tmax=1.0,
+                        baseline=None, preload=True, reject_by_annotation=False,
+                        verbose="error")
+    np.testing.assert_array_equal(got.X, epochs.get_data())
+    raw_aux = raw.get_data(picks="aux")[0]
+    np.testing.assert_array_equal(got.X[0, 3], raw_aux[200:329])
