@@ -16,7 +16,12 @@ from sklearn.metrics import (
 )
 
 from neurocompare.cost.timing import measure
-from neurocompare.evaluation.metrics import METRICS, binary_auc, classification_metrics
+from neurocompare.evaluation.metrics import (
+    METRICS,
+    average_ranks,
+    binary_auc,
+    classification_metrics,
+)
 
 
 def test_binary_metrics_by_hand():
@@ -81,6 +86,16 @@ def test_label_metrics_equal_scikit_learn(n_classes):
             np.testing.assert_allclose(out[name], value, atol=1e-12, err_msg=name)
         cm = confusion_matrix(y_true, y_pred, labels=labels)
         assert json.loads(out["confusion"]) == cm.tolist()
+
+
+def test_average_ranks_equal_scipy_with_ties():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 50, 301):
+        values = np.round(rng.normal(size=n), 1)  # rounding makes ties
+        np.testing.assert_array_equal(average_ranks(values), rankdata(values))
+    np.testing.assert_array_equal(average_ranks(np.full(4, 2.5)), [2.5] * 4)
 
 
 def test_rank_auc_equals_scikit_learn_with_ties():

@@ -12,8 +12,11 @@ and stop when the Frobenius norm of the gradient :math:`J = \\sum_i w_i \\log(\\
 small. :func:`karcher_mean` computes the same minimiser with less work per iteration and
 fewer iterations:
 
-* one eigendecomposition of :math:`M` gives both :math:`M^{1/2}` and :math:`M^{-1/2}`
-  (pyRiemann decomposes :math:`M` twice, nilearn three times);
+* the mean is carried as a factor :math:`M = F F^T` updated from the decomposition of the
+  step that every iteration computes anyway, so :math:`M` itself is decomposed once, at the
+  start (pyRiemann decomposes it twice per iteration, nilearn three times); whitening by
+  :math:`F^{-1}` instead of :math:`M^{-1/2}` only rotates the gradient, whose norm and step
+  are unchanged;
 * the whitened matrices are decomposed as one stack (LAPACK ``syevd``; nilearn calls
   ``scipy.linalg.eigh`` one matrix at a time) and the weighted sum of their logarithms is one
   matrix product, ``[V_1 \\Lambda_1 w_1 | ... ] [V_1 | ... ]^T``, instead of ``n`` matrix
@@ -189,18 +192,23 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
             raise input_error("init", f"a matrix of shape {X.shape[1:]}", f"shape {mean.shape}")
     check_option("schedule", schedule, ("pyriemann", "nilearn"))
     scale = X.shape[-1] ** 2 if per_entry else 1.0
+    # The mean is kept as a factor, M = F F^T, with F^{-1} alongside: whitening by F^{-1}
+    # instead of M^{-1/2} rotates every whitened matrix, their logarithms and the gradient by
+    # the same orthogonal Q (F = M^{1/2} Q), so the gradient's norm and the step
+    # F exp(t Q^T J Q) F^T = M^{1/2} exp(t J) M^{1/2} are the tools' own, and the next factor
+    # F U exp(t L / 2) (from t J = U L U^T in this frame) needs no decomposition of the mean.
+    values, vectors = np.linalg.eigh(mean)
+    _check_positive(values[None], "init" if init is not None else "X")
+    factor = vectors * np.sqrt(values)
+    inv_factor = vectors.T / np.sqrt(values)[:, None]
     step, best, norm, n_iter = 1.0, np.inf, np.inf, 0
     for n_iter in range(1, maxiter + 1):
-        values, vectors = np.linalg.eigh(mean)
-        _check_positive(values[None], ("init" if init is not None else "X") if n_iter == 1
-                        else "mean")
-        root = spd_function(values, vectors, np.sqrt)
-        inv_root = spd_function(values, vectors, lambda v: 1.0 / np.sqrt(v))
-        gradient = log_weighted_sum(inv_root @ X @ inv_root, weights)
+        gradient = log_weighted_sum(inv_factor @ X @ inv_factor.T, weights)
         norm = float(np.linalg.norm(gradient))
         # the last step is taken too (as both tools do): it costs one small decomposition
-        mean = root @ spd_function(*np.linalg.eigh(step * gradient), np.exp) @ root
-        mean = (mean + mean.T) / 2
+        values, vectors = np.linalg.eigh(step * gradient)
+        factor = (factor @ vectors) * np.exp(values / 2)
+        inv_factor = (vectors.T @ inv_factor) * np.exp(-values / 2)[:, None]
         if schedule == "pyriemann":  # shrink 5 % after a gain, halve after a loss
             if step * norm < best:
                 step, best = 0.95 * step, step * norm
@@ -215,5 +223,7 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
     else:
         logger.info("Karcher mean: %d steps without reaching a gradient norm of %g (%.3g)",
                     maxiter, tol, norm)
+    mean = factor @ factor.T
+    mean = (mean + mean.T) / 2
     return KarcherResult(mean, n_iter, norm) if return_info else mean
 
