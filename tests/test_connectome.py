@@ -299,6 +299,19 @@ def test_connectivity_keeps_float16_until_read_and_zeroes_constant_rois():
     assert one.shape == (1, 45)
 
 
+def test_tangent_fit_transform_reuses_the_reference_decomposition():
+    """fit_transform's training vectors (from the decomposition of the reference's last
+    gradient) equal fit().transform()'s fresh ones and nilearn's within its tolerance."""
+    X, _, _ = simulate(n_subjects=30)
+    ours = Connectivity(kind="tangent", chunk_size=7)
+    reused = ours.fit_transform(X)
+    np.testing.assert_allclose(reused, ours.transform(X), rtol=0, atol=1e-10)
+    series = as_timeseries(Connectivity(), X, reset=True)
+    nilearn = ConnectivityMeasure(kind="tangent", vectorize=True, discard_diagonal=True)
+    theirs = nilearn.fit_transform([np.asarray(x, dtype=np.float64) for x in series])
+    assert np.abs(reused - theirs).max() < 1e-4 * np.abs(theirs).max()
+
+
 def test_timeseries_input_checks():
     conn = Connectivity().fit(np.random.default_rng(0).standard_normal((5, 20)))
     assert conn.n_features_in_ == 20  # 2-D input: single-ROI series of 20 time points

@@ -9,7 +9,12 @@ from pyriemann.geometry.mean import mean_riemann
 from pyriemann.tangentspace import TangentSpace
 
 from neurocompare._errors import InputError
-from neurocompare.pipelines.common.riemann import karcher_mean, log_weighted_sum, spd_function
+from neurocompare.pipelines.common.riemann import (
+    arithmetic_harmonic_mean,
+    karcher_mean,
+    log_weighted_sum,
+    spd_function,
+)
 from neurocompare.pipelines.eeg.karcher import RiemannTangentSpace, class_means
 
 
@@ -125,3 +130,26 @@ def test_tangent_space_and_class_means_agree_with_pyriemann():
     np.testing.assert_array_equal(logeuclid.reference_,
                                   TangentSpace(metric="logeuclid").fit(X).reference_)
 
+
+
+def test_arithmetic_harmonic_start():
+    """A # H: exact for two matrices, between H and A (Loewner order), nearer the mean than A,
+    and the same minimiser when the descent starts there."""
+    rng = np.random.default_rng(8)
+    pair = _spd(rng, 2, 6)
+    assert _rel(arithmetic_harmonic_mean(pair), karcher_mean(pair, tol=1e-13)) < 1e-12
+    X, w = _spd(rng, 50, 8, spread=0.7), rng.uniform(0.2, 1.0, 50)
+    start = arithmetic_harmonic_mean(X, w)
+    arithmetic = np.tensordot(w / w.sum(), X, axes=1)
+    harmonic = np.linalg.inv(np.tensordot(w / w.sum(), np.linalg.inv(X), axes=1))
+    assert np.linalg.eigvalsh(arithmetic - start).min() > -1e-10
+    assert np.linalg.eigvalsh(start - harmonic).min() > -1e-10
+    exact = karcher_mean(X, w, tol=1e-13, maxiter=200)
+    assert _rel(start, exact) < _rel(arithmetic, exact)
+    ours, steps, _ = karcher_mean(X, w, init=start, return_info=True)
+    _, plain_steps, _ = karcher_mean(X, w, return_info=True)
+    assert _rel(ours, exact) < 1e-8 and steps <= plain_steps
+    bad = X.copy()
+    bad[3] = -np.eye(8)
+    with pytest.raises(InputError, match="matrix 3"):
+        arithmetic_harmonic_mean(bad)

@@ -12,11 +12,11 @@ and stop when the Frobenius norm of the gradient :math:`J = \\sum_i w_i \\log(\\
 small. :func:`karcher_mean` computes the same minimiser with less work per iteration and
 fewer iterations:
 
-* the mean is carried as a factor :math:`M = F F^T` updated from the decomposition of the
-  step that every iteration computes anyway, so :math:`M` itself is decomposed once, at the
-  start (pyRiemann decomposes it twice per iteration, nilearn three times); whitening by
-  :math:`F^{-1}` instead of :math:`M^{-1/2}` only rotates the gradient, whose norm and step
-  are unchanged;
+* each step whitens by the Cholesky factor :math:`L` of :math:`M` instead of
+  :math:`M^{-1/2}` (which only rotates the gradient, leaving its norm and the step
+  unchanged), so :math:`M` is never decomposed (pyRiemann decomposes it twice per step,
+  nilearn three times), and matrices of 64 rows or more are whitened by LAPACK's
+  ``dsygst``, a third of the work of two matrix products;
 * the whitened matrices are decomposed as one stack (LAPACK ``syevd``; nilearn calls
   ``scipy.linalg.eigh`` one matrix at a time) and the weighted sum of their logarithms is one
   matrix product, ``[V_1 \\Lambda_1 w_1 | ... ] [V_1 | ... ]^T``, instead of ``n`` matrix
@@ -27,7 +27,12 @@ fewer iterations:
   overshoots and converges linearly (ratio about 0.55-0.6 per step), while the shrinking
   step reaches the same test in a third (SSVEP, 11 steps against 35) to two thirds (ABIDE,
   784 covariances of 200 ROIs: 8 against 13) of the steps. Starting from the log-Euclidean
-  mean was measured too: it saves about one step and costs one;
+  mean was measured too: it saves about one step and costs one; the
+  :func:`arithmetic_harmonic_mean` start costs a fifth of a step and saves two on the ABIDE
+  connectomes (6 steps instead of 8), none on SSVEP covariances;
+* :func:`karcher_logs` stops at the iterate that passed the test and returns the
+  decomposition of the whitened matrices computed for that test, so a tangent map of the
+  same matrices (a training fold's) needs no second decomposition of the stack;
 * positive definiteness is read from the eigenvalues the first iteration computes anyway
   (congruence keeps it), not checked by a separate decomposition of each matrix.
 
@@ -47,10 +52,12 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from scipy.linalg import lapack, solve_triangular
 
 from neurocompare._errors import check_option, input_error
 
-__all__ = ["KarcherResult", "karcher_mean", "log_weighted_sum", "spd_function"]
+__all__ = ["KarcherLogs", "KarcherResult", "arithmetic_harmonic_mean", "karcher_logs",
+           "karcher_mean", "log_weighted_sum", "spd_function"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +110,51 @@ def log_weighted_sum(matrices: np.ndarray, weights: np.ndarray,
     ndarray, shape (n, n)
         Symmetric.
     """
-    eigenvalues, eigenvectors = np.linalg.eigh(matrices)
+    return _log_weighted_sum(matrices, weights, what)[0]
+
+
+#: From this size on, each matrix is whitened by LAPACK's ``dsygst`` (about n^3 flops, using
+#: the symmetry) rather than by two products with the inverse factor (4 n^3): 0.55 s
+#: instead of 1.6 s for 783 matrices of 200 x 200; smaller matrices are faster batched.
+_SYGST_SIZE = 64
+
+
+def _whiten(X: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """``L^{-1} X_i L^{-T}`` for a lower-triangular ``L``; only the lower triangles are set.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_matrices, n, n)
+        Symmetric.
+    lower : ndarray, shape (n, n)
+        Cholesky factor.
+
+    Returns
+    -------
+    ndarray, shape (n_matrices, n, n)
+    """
+    n = X.shape[-1]
+    if n < _SYGST_SIZE:
+        inverse = solve_triangular(lower, np.eye(n), lower=True)
+        return inverse @ X @ inverse.T
+    out = np.empty_like(X)
+    for i, matrix in enumerate(X):
+        out[i] = lapack.dsygst(matrix, lower, itype=1, lower=1)[0]
+    return out
+
+
+def _cholesky(matrix: np.ndarray, what: str) -> np.ndarray:
+    try:
+        return np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError as exc:
+        raise input_error(what, "a symmetric positive definite matrix",
+                          "a matrix without a Cholesky factor") from exc
+
+
+def _log_weighted_sum(matrices: np.ndarray, weights: np.ndarray, what: str = "X"
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`log_weighted_sum`, and the eigenvalues and eigenvectors it came from."""
+    eigenvalues, eigenvectors = np.linalg.eigh(matrices, UPLO="L")  # lower triangles only
     _check_positive(eigenvalues, what)
     n = matrices.shape[-1]
     logs = np.log(eigenvalues) * weights[:, None]
@@ -116,13 +167,75 @@ def log_weighted_sum(matrices: np.ndarray, weights: np.ndarray,
         vectors = eigenvectors[start:start + chunk]
         left = (vectors * logs[start:start + chunk, None, :]).transpose(1, 0, 2)
         total += left.reshape(n, -1) @ vectors.transpose(1, 0, 2).reshape(n, -1).T
-    return (total + total.T) / 2
+    return (total + total.T) / 2, eigenvalues, eigenvectors
+
+
+def arithmetic_harmonic_mean(X: np.ndarray, sample_weight: np.ndarray | None = None
+                             ) -> np.ndarray:
+    """The geometric mean ``A # H`` of the arithmetic mean ``A`` and the harmonic mean ``H``
+    of SPD matrices: a start for :func:`karcher_mean`.
+
+    ``H <= Karcher mean <= A`` (Loewner order) and ``A # H`` is the Karcher mean itself for
+    two matrices, so it starts the descent nearer than ``A`` does at the cost of one Cholesky
+    inverse per matrix (about a fifth of a step's eigendecompositions). Measured on an ABIDE
+    training fold (783 covariances of 200 ROIs): gradient norm 4.9 at the start instead of
+    19, and nilearn's test passed after 6 gradient evaluations instead of 8. On the small
+    SSVEP filter-bank covariances it saves nothing (324 against 331 steps over 30 means).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_matrices, n, n)
+        Symmetric positive definite.
+    sample_weight : ndarray, shape (n_matrices,), optional
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    weights = _weights(sample_weight, len(X))
+    precision = np.zeros(X.shape[1:])
+    for k, (matrix, weight) in enumerate(zip(X, weights, strict=True)):
+        factor, info = lapack.dpotrf(matrix, lower=1, clean=1)
+        if info != 0:
+            raise input_error("X", "symmetric positive definite matrices",
+                              f"matrix {k} has no Cholesky factor (LAPACK info {info})")
+        inverse, _ = lapack.dpotri(factor, lower=1)  # lower triangle of the inverse
+        precision += weight * inverse
+    precision = np.tril(precision) + np.tril(precision, -1).T
+    arithmetic = np.tensordot(weights, X, axes=1)
+    values, vectors = np.linalg.eigh(arithmetic)
+    _check_positive(values[None], "X")
+    root = spd_function(values, vectors, np.sqrt)
+    # A^{-1/2} H A^{-1/2} = (A^{1/2} H^{-1} A^{1/2})^{-1}: its square root from one eigh
+    inner_values, inner_vectors = np.linalg.eigh(root @ precision @ root)
+    _check_positive(inner_values[None], "X")
+    mean = root @ spd_function(inner_values, inner_vectors, lambda v: 1.0 / np.sqrt(v)) @ root
+    return (mean + mean.T) / 2
 
 
 class KarcherResult(NamedTuple):
     """What :func:`karcher_mean` returns with ``return_info=True``."""
 
     mean: np.ndarray
+    n_iter: int
+    gradient_norm: float
+
+
+class KarcherLogs(NamedTuple):
+    """What :func:`karcher_logs` returns: the mean and the decomposition of the whitened
+    matrices at it.
+
+    ``factor`` is a matrix ``F`` with ``mean = F F^T``; ``eigenvalues[i]`` and
+    ``eigenvectors[i]`` decompose ``F^{-1} X_i F^{-T}``, so with the orthogonal
+    ``Q = mean^{-1/2} F`` the tangent vector ``log(mean^{-1/2} X_i mean^{-1/2})`` is
+    ``(Q V_i) diag(log eigenvalues[i]) (Q V_i)^T``.
+    """
+
+    mean: np.ndarray
+    factor: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
     n_iter: int
     gradient_norm: float
 
@@ -176,6 +289,34 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
         The mean (symmetric), or ``(mean, n_iter, gradient_norm)`` where ``gradient_norm``
         is the norm at the start of the last step.
     """
+    out = _descend(X, sample_weight, tol, maxiter, init, per_entry, schedule, final_step=True)
+    return KarcherResult(out.mean, out.n_iter, out.gradient_norm) if return_info else out.mean
+
+
+def karcher_logs(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
+                 tol: float = 1e-8, maxiter: int = 50, init: np.ndarray | None = None,
+                 per_entry: bool = False, schedule: str = "pyriemann") -> KarcherLogs:
+    """The Karcher mean with the eigendecomposition of the matrices whitened by it, for a
+    tangent map of the same matrices without decomposing them again.
+
+    The same descent as :func:`karcher_mean` (same parameters), except that it stops at the
+    iterate whose gradient passed the test instead of taking one more step from it (both
+    tools take that step): the returned mean is the one the test certified, and the
+    decomposition computed for that test is the tangent map's.
+
+    Returns
+    -------
+    KarcherLogs
+        ``eigenvalues`` shape (n_matrices, n), ``eigenvectors`` and the factor shape
+        (n_matrices, n, n) and (n, n).
+    """
+    return _descend(X, sample_weight, tol, maxiter, init, per_entry, schedule,
+                    final_step=False)
+
+
+def _descend(X: np.ndarray, sample_weight: np.ndarray | None, tol: float, maxiter: int,
+             init: np.ndarray | None, per_entry: bool, schedule: str, *, final_step: bool
+             ) -> KarcherLogs:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3 or X.shape[1] != X.shape[2] or len(X) == 0:
         raise input_error("X", "a stack of square matrices (n_matrices, n, n)",
@@ -183,6 +324,8 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
     if not np.all(np.isfinite(X)):
         raise input_error("X", "finite matrices", f"{int(np.sum(~np.isfinite(X)))} entries "
                           "that are NaN or infinite")
+    if not isinstance(maxiter, int | np.integer) or maxiter < 1:
+        raise input_error("maxiter", "a positive integer", maxiter)
     weights = _weights(sample_weight, len(X))
     if init is None:
         mean = np.tensordot(weights, X, axes=1)
@@ -192,23 +335,18 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
             raise input_error("init", f"a matrix of shape {X.shape[1:]}", f"shape {mean.shape}")
     check_option("schedule", schedule, ("pyriemann", "nilearn"))
     scale = X.shape[-1] ** 2 if per_entry else 1.0
-    # The mean is kept as a factor, M = F F^T, with F^{-1} alongside: whitening by F^{-1}
-    # instead of M^{-1/2} rotates every whitened matrix, their logarithms and the gradient by
-    # the same orthogonal Q (F = M^{1/2} Q), so the gradient's norm and the step
-    # F exp(t Q^T J Q) F^T = M^{1/2} exp(t J) M^{1/2} are the tools' own, and the next factor
-    # F U exp(t L / 2) (from t J = U L U^T in this frame) needs no decomposition of the mean.
-    values, vectors = np.linalg.eigh(mean)
-    _check_positive(values[None], "init" if init is not None else "X")
-    factor = vectors * np.sqrt(values)
-    inv_factor = vectors.T / np.sqrt(values)[:, None]
-    step, best, norm, n_iter = 1.0, np.inf, np.inf, 0
+    # Each step whitens by the Cholesky factor L of the mean instead of M^{-1/2}: that
+    # rotates every whitened matrix, their logarithms and the gradient by the same orthogonal
+    # Q (L = M^{1/2} Q), so the gradient's norm and the step
+    # L exp(t Q^T J Q) L^T = M^{1/2} exp(t J) M^{1/2} are the tools' own; the mean is never
+    # decomposed, and large matrices are whitened by dsygst (see _whiten).
+    factor = _cholesky(mean, "init" if init is not None else "X")
+    step, best = 1.0, np.inf
     for n_iter in range(1, maxiter + 1):
-        gradient = log_weighted_sum(inv_factor @ X @ inv_factor.T, weights)
+        gradient, whitened_values, whitened_vectors = _log_weighted_sum(
+            _whiten(X, factor), weights)
         norm = float(np.linalg.norm(gradient))
-        # the last step is taken too (as both tools do): it costs one small decomposition
-        values, vectors = np.linalg.eigh(step * gradient)
-        factor = (factor @ vectors) * np.exp(values / 2)
-        inv_factor = (vectors.T @ inv_factor) * np.exp(-values / 2)[:, None]
+        taken = step
         if schedule == "pyriemann":  # shrink 5 % after a gain, halve after a loss
             if step * norm < best:
                 step, best = 0.95 * step, step * norm
@@ -218,12 +356,18 @@ def karcher_mean(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
             best = norm
         elif norm > best:
             step /= 2.0
-        if norm / scale <= tol or step <= tol:
+        converged = norm / scale <= tol or step <= tol
+        if not converged and n_iter == maxiter:
+            logger.info("Karcher mean: %d steps without reaching a gradient norm of %g "
+                        "(%.3g)", maxiter, tol, norm)
+        if not final_step and (converged or n_iter == maxiter):
             break
-    else:
-        logger.info("Karcher mean: %d steps without reaching a gradient norm of %g (%.3g)",
-                    maxiter, tol, norm)
-    mean = factor @ factor.T
-    mean = (mean + mean.T) / 2
-    return KarcherResult(mean, n_iter, norm) if return_info else mean
-
+        # the last step is taken too (as both tools do): it costs one small decomposition
+        values, vectors = np.linalg.eigh(taken * gradient)
+        root = (factor @ vectors) * np.exp(values / 2)
+        mean = root @ root.T
+        mean = (mean + mean.T) / 2
+        if converged:
+            break
+        factor = _cholesky(mean, "mean")
+    return KarcherLogs(mean, factor, whitened_values, whitened_vectors, n_iter, norm)
