@@ -12,9 +12,11 @@ Same subjects (ABIDE I PCP CC200, QC-871), same folds (the project's ``subject-k
 For each fold the two run back to back, in alternating order, and the script reports the
 wall time of each, their ratio, the test accuracies, how many test predictions differ, and
 the relative difference between the two reference (mean) covariances. neurocompare runs
-the same gradient descent with nilearn's start and stopping test but pyRiemann's step
-schedule (8 steps instead of 13) and batched eigendecompositions, in float64 where nilearn
-keeps the float32 of its input.
+the same gradient descent with nilearn's stopping test but pyRiemann's step schedule, from
+the arithmetic-harmonic mean instead of the arithmetic one (6 gradient evaluations instead
+of nilearn's 13), whitening by the mean's Cholesky factor (LAPACK ``dsygst``), batched
+eigendecompositions, and the training tangent vectors taken from the decomposition that
+passed the test, in float64 where nilearn keeps the float32 of its input.
 
 Usage: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/abide_speed.py
 [--protocols subject-kfold,leave-site-out] [--max-folds N] [--report abide_speed]``
@@ -132,10 +134,11 @@ def main() -> None:
         "training/test subjects, one BLAS thread, back to back (alternating which goes "
         "first). Reference column: relative Frobenius distance between the two tools' "
         "reference (mean) covariances; nilearn computes it in the float32 of its input, "
-        "neurocompare in float64; both start from the arithmetic mean and stop at nilearn's "
-        "test (gradient norm / n_rois^2 < 1e-7), nilearn with its step rule (13 steps), "
-        "neurocompare with pyRiemann's (8 steps), so the two means differ by about that "
-        "tolerance.", "",
+        "neurocompare in float64; both stop at nilearn's test (gradient norm / n_rois^2 < "
+        "1e-7), nilearn from the arithmetic mean with its step rule (13 gradient "
+        "evaluations), neurocompare from the arithmetic-harmonic mean with pyRiemann's rule "
+        "(6), returning the iterate that passed the test, so the two means differ by about "
+        "that tolerance.", "",
         *sections])
     path = write_report(args.report, "ABIDE tangent connectome: nilearn vs neurocompare, "
                         "side by side", body, started)

@@ -344,8 +344,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                                         sfreq=self.sfreq, **dict(self.model_params or {}))
 
     def _logits(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:
-        # inference mode: the same outputs as no_grad, without autograd's version and view
-        # tracking (a few percent per forward; benchmarks/results/deep_throughput.md)
+        # inference mode: the same outputs as no_grad, without autograd's version counter and
+        # view tracking (benchmarks/results/deep_throughput.md)
         module.eval()
         with torch.inference_mode():
             return torch.cat([module(X[i:i + 256]) for i in range(0, len(X), 256)])
