@@ -11,6 +11,7 @@ from pyriemann.tangentspace import TangentSpace
 from neurocompare._errors import InputError
 from neurocompare.pipelines.common.riemann import (
     arithmetic_harmonic_mean,
+    karcher_logs,
     karcher_mean,
     log_weighted_sum,
     spd_function,
@@ -153,3 +154,24 @@ def test_arithmetic_harmonic_start():
     bad[3] = -np.eye(8)
     with pytest.raises(InputError, match="matrix 3"):
         arithmetic_harmonic_mean(bad)
+
+
+@pytest.mark.parametrize("n", [5, 70])  # batched whitening, and LAPACK dsygst from 64 rows
+def test_karcher_logs_returns_the_tested_iterate_and_its_tangent_vectors(n):
+    X = _spd(np.random.default_rng(9), 12, n, spread=0.4)
+    rule = {"tol": 1e-7, "maxiter": 30, "per_entry": True}
+    out = karcher_logs(X, **rule)
+    assert out.gradient_norm / n**2 <= 1e-7
+    np.testing.assert_allclose(out.factor @ out.factor.T, out.mean, rtol=1e-12, atol=1e-12)
+    # the tangent vectors from the returned decomposition, rotated into the symmetric frame
+    whitening = _sqrtm(out.mean, -0.5)
+    rotated = (whitening @ out.factor) @ out.eigenvectors
+    logs = spd_function(out.eigenvalues, rotated, np.log)
+    direct = np.stack([spd_function(*np.linalg.eigh(whitening @ x @ whitening), np.log)
+                       for x in X])
+    np.testing.assert_allclose(logs, direct, atol=1e-10)
+    # one step short of karcher_mean's answer, both within the test's reach of the minimiser
+    exact = karcher_mean(X, tol=1e-13, maxiter=200)
+    assert _rel(out.mean, exact) < 1e-4 and _rel(karcher_mean(X, **rule), exact) < 1e-4
+    with pytest.raises(InputError, match="maxiter"):
+        karcher_logs(X, maxiter=0)
