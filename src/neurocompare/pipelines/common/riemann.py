@@ -151,10 +151,28 @@ def _cholesky(matrix: np.ndarray, what: str) -> np.ndarray:
                           "a matrix without a Cholesky factor") from exc
 
 
+#: Below this size, stacks are decomposed by torch's LAPACK (MKL in the CPU wheel), which is
+#: 30-35 % faster than numpy's (OpenBLAS) on EEG covariances: 0.72 ms instead of 1.06 ms for
+#: 26 matrices of 24 x 24, 0.19 instead of 0.29 ms for 7; on 784 matrices of 200 x 200 it is
+#: no faster (2.49 s against 2.45 s).
+_TORCH_EIGH_SIZE = 64
+
+
+def _eigh(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix or stack, read from the
+    lower triangles, shapes (..., n) and (..., n, n)."""
+    if matrices.shape[-1] < _TORCH_EIGH_SIZE:
+        import torch  # a dependency of the deep pipelines; imported only when used
+
+        values, vectors = torch.linalg.eigh(torch.from_numpy(np.ascontiguousarray(matrices)))
+        return values.numpy(), vectors.numpy()
+    return np.linalg.eigh(matrices)
+
+
 def _log_weighted_sum(matrices: np.ndarray, weights: np.ndarray, what: str = "X"
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`log_weighted_sum`, and the eigenvalues and eigenvectors it came from."""
-    eigenvalues, eigenvectors = np.linalg.eigh(matrices, UPLO="L")  # lower triangles only
+    eigenvalues, eigenvectors = _eigh(matrices)  # lower triangles only
     _check_positive(eigenvalues, what)
     n = matrices.shape[-1]
     logs = np.log(eigenvalues) * weights[:, None]
@@ -363,7 +381,7 @@ def _descend(X: np.ndarray, sample_weight: np.ndarray | None, tol: float, maxite
         if not final_step and (converged or n_iter == maxiter):
             break
         # the last step is taken too (as both tools do): it costs one small decomposition
-        values, vectors = np.linalg.eigh(taken * gradient)
+        values, vectors = _eigh(taken * gradient)
         root = (factor @ vectors) * np.exp(values / 2)
         mean = root @ root.T
         mean = (mean + mean.T) / 2
