@@ -335,6 +335,8 @@ def karcher_logs(X: np.ndarray, sample_weight: np.ndarray | None = None, *,
 def _descend(X: np.ndarray, sample_weight: np.ndarray | None, tol: float, maxiter: int,
              init: np.ndarray | None, per_entry: bool, schedule: str, *, final_step: bool
              ) -> KarcherLogs:
+    """The descent of :func:`karcher_mean` (``final_step=True``: one more step after the
+    test passed, as both tools take) or :func:`karcher_logs` (stop at the tested iterate)."""
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3 or X.shape[1] != X.shape[2] or len(X) == 0:
         raise input_error("X", "a stack of square matrices (n_matrices, n, n)",

@@ -67,10 +67,10 @@ class Connectivity(TransformerMixin, BaseEstimator):
         The fitted measure (every kind but ``"tangent"``).
     reference_ : ndarray, shape (n_rois, n_rois)
         ``"tangent"`` only: the training-fold reference covariance, the Karcher mean of the
-        training covariances (:func:`~neurocompare.pipelines.common.riemann.karcher_mean`
+        training covariances (:func:`~neurocompare.pipelines.common.riemann.karcher_logs`
         with nilearn's stopping test, batched eigendecompositions, pyRiemann's step schedule
-        and the arithmetic-harmonic start: it passes the test nilearn's ``_geometric_mean``
-        passes, in fewer steps).
+        and the arithmetic-harmonic start: the iterate that passed the test nilearn's
+        ``_geometric_mean`` passes, reached in fewer steps).
     whitening_ : ndarray, shape (n_rois, n_rois)
         ``"tangent"`` only: ``reference_ ** -1/2``.
     cov_estimator_ : estimator
