@@ -152,24 +152,24 @@ class Connectivity(TransformerMixin, BaseEstimator):
 
     def _tangent(self, covariances: np.ndarray) -> np.ndarray:
         """Logarithms of the whitened covariances (nilearn's tangent map), in chunks."""
-        parts = []
-        for start in range(0, len(covariances), self.chunk_size):
-            whitened = self.whitening_ @ covariances[start:start + self.chunk_size] \
-                @ self.whitening_
-            parts.append(self._output(spd_function(*np.linalg.eigh(whitened), np.log)))
-        return np.concatenate(parts)
+        return self._logs(len(covariances), lambda chunk: np.linalg.eigh(
+            self.whitening_ @ covariances[chunk] @ self.whitening_))
 
     def _tangent_from(self, descent: KarcherLogs) -> np.ndarray:
         """Tangent vectors of the training covariances from the decomposition the reference's
         last gradient used: whitened by the factor ``F`` of the reference, they are rotated
         by the orthogonal ``Q = reference^{-1/2} F`` into nilearn's frame."""
         rotation = self.whitening_ @ descent.factor
-        parts = []
-        for start in range(0, len(descent.eigenvalues), self.chunk_size):
-            chunk = slice(start, start + self.chunk_size)
-            parts.append(self._output(spd_function(
-                descent.eigenvalues[chunk], rotation @ descent.eigenvectors[chunk], np.log)))
-        return np.concatenate(parts)
+        return self._logs(len(descent.eigenvalues), lambda chunk: (
+            descent.eigenvalues[chunk], rotation @ descent.eigenvectors[chunk]))
+
+    def _logs(self, n: int, decompose) -> np.ndarray:
+        """Output of the matrix logarithms of ``n`` whitened matrices, ``chunk_size`` at a
+        time; ``decompose(chunk)`` gives the chunk's eigenvalues and eigenvectors."""
+        return np.concatenate([
+            self._output(spd_function(*decompose(slice(start, start + self.chunk_size)),
+                                      np.log))
+            for start in range(0, n, self.chunk_size)])
 
     def transform(self, X) -> np.ndarray:
         """Connectomes of ``X``.
